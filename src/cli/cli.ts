@@ -1,0 +1,18 @@
+/**
+ * The yargs CLI factory, shared by the bin and by tests (lodestar's `getLodestarCli`).
+ * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable.
+ */
+import yargs, { type Argv } from 'yargs';
+
+export function getCli(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('zg-miner')
+    .env('ZG_MINER')
+    .demandCommand(1, 'Name a command: zg-miner --help lists them.')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110));
+}

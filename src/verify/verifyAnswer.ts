@@ -1,0 +1,113 @@
+/**
+ * Offline proof verifier: the verdict `PoraMine.submit()` would give (spec §7.2, §4.1), as far as
+ * an offline view can know it, with the contract's exact revert strings in its order.
+ *
+ * Out of scope (they depend on live chain state the view does not hold): the subtask window
+ * ("Earlier than expected subtask start block.", "Mine deadline exceed"), "Epoch has enough
+ * submissions", "Answer has been submitted", and the reward hook. `view.subtaskDigest` and
+ * `view.poraTarget` must be what `computeWorkerContext` returns (after the new-epoch update).
+ *
+ * Panics are reported as the ABI error the EVM raises: `Panic(0x12)` for a division by zero,
+ * `Panic(0x11)` for an arithmetic overflow.
+ */
+import { EMPTY_HASH_HEX, SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT256_MAX } from '../spec.js';
+import type { PoraAnswer, VerifyResult, VerifyView } from '../types.js';
+import { equalBytes, fromHex, isZero } from '../bytes.js';
+import { computePadSeed, computeScratchPad } from '../core/scratchpad.js';
+import { mixSeal, poraOutput } from '../core/pora.js';
+import { unseal } from '../core/seal.js';
+import { recoverMerkleRoot } from '../core/merkle.js';
+import {
+  checkRange,
+  maxEndPosition,
+  meetsTarget,
+  numShards,
+  qualityBound,
+  recallChunkOffset,
+  recallInBound,
+  targetScaleX64,
+} from '../core/recallRange.js';
+
+export const PANIC_DIVISION_BY_ZERO = 'Panic(0x12)';
+export const PANIC_OVERFLOW = 'Panic(0x11)';
+
+const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
+const LOAD = BigInt(SECTORS_PER_LOAD);
+const SEAL = BigInt(SECTORS_PER_SEAL);
+
+/**
+ * `PoraMine.pora(answer, subtaskDigest)` with its own order and reasons ("Miner ID cannot be
+ * empty" first). On success `quality` is the 32-byte PoRA output. Warnings flag answers the
+ * contract accepts but the reference miner never produces.
+ */
+export function pora(answer: PoraAnswer, subtaskDigest: Uint8Array): VerifyResult {
+  const warnings: string[] = [];
+  if (isZero(answer.minerId)) return { ok: false, reason: 'Miner ID cannot be empty', warnings };
+  const padSeed = computePadSeed(answer.minerId, answer.nonce, subtaskDigest, answer.range);
+  const { pad, recallSeed } = computeScratchPad(padSeed);
+  const mixed = mixSeal(answer.sealedData, pad, answer.sealOffset);
+
+  if (answer.range.mineLength / LOAD === 0n) return { ok: false, reason: PANIC_DIVISION_BY_ZERO, warnings };
+  const chunkOffset = recallChunkOffset(answer.range, recallSeed);
+  if (!recallInBound(answer.range, chunkOffset)) return { ok: false, reason: 'Recall position out of bound', warnings };
+  const loadStart = answer.range.startPosition + chunkOffset * LOAD;
+  const expected = loadStart + answer.sealOffset * SEAL;
+  if (loadStart > UINT256_MAX || expected > UINT256_MAX) return { ok: false, reason: PANIC_OVERFLOW, warnings };
+  if (answer.recallPosition !== expected) return { ok: false, reason: 'Incorrect recall position', warnings };
+
+  if (chunkOffset * LOAD === answer.range.mineLength)
+    warnings.push(
+      'the recalled load starts exactly at the end of the mining range: the contract accepts it (its bound check uses <=), the reference miner never mines it'
+    );
+  if (answer.sealOffset >= BigInt(SEALS_PER_LOAD))
+    warnings.push(
+      `sealOffset ${answer.sealOffset} is outside 0..63: the contract accepts it (pad slice = sealOffset mod 4, recallPosition beyond the recalled load), the reference miner never produces it`
+    );
+  return { ok: true, quality: poraOutput(answer.sealOffset, padSeed, mixed), warnings };
+}
+
+/** The verdict of `PoraMine.submit(answer)` for the chain state described by `view`. */
+export function verifyAnswer(answer: PoraAnswer, view: VerifyView): VerifyResult {
+  const fail = (reason: string): VerifyResult => ({ ok: false, reason, warnings: [] });
+
+  // Step 1: miner id.
+  if (isZero(answer.minerId)) return fail('MinerId cannot be zero');
+  if (view.minerRegistered === false) return fail('MinerId does not registered');
+
+  // Step 3: basicCheck.
+  if (!equalBytes(view.context.digest, answer.contextDigest)) return fail('Inconsistent mining digest');
+  if (equalBytes(view.context.digest, EMPTY_HASH)) return fail('Empty digest can not mine');
+  if (answer.range.startPosition + answer.range.mineLength > UINT256_MAX) return fail(PANIC_OVERFLOW);
+  const rangeError = checkRange(answer.range, maxEndPosition(view.context.flowLength));
+  if (rangeError !== null) return fail(rangeError);
+  const recallEnd = answer.recallPosition + SEAL;
+  if (recallEnd > UINT256_MAX) return fail(PANIC_OVERFLOW);
+  // An unknown digest reads as the empty range {0, 0} on chain.
+  const sealedRange = view.sealedContextRange ?? { start: 0n, end: 0n };
+  if (!(sealedRange.start < recallEnd && sealedRange.end >= recallEnd)) return fail('Invalid sealed context digest');
+  if (numShards(answer.range) > view.maxShards) return fail('Exceeding the allowed number of shards');
+
+  // Step 4: unseal and data proof.
+  let unsealed = answer.sealedData;
+  if (view.sealDataEnabled) {
+    if (equalBytes(answer.sealedContextDigest, EMPTY_HASH)) return fail('Seal digest cannot be empty');
+    unsealed = unseal(answer.sealedData, answer.minerId, answer.sealedContextDigest, answer.recallPosition);
+  }
+  if (view.dataProofEnabled) {
+    const root = recoverMerkleRoot(unsealed, answer.recallPosition, answer.merkleProof);
+    if (!equalBytes(root, view.context.flowRoot)) return fail('Inconsistent merkle root');
+  }
+
+  // Step 5: PoRA hash and target.
+  const result = pora(answer, view.subtaskDigest);
+  if (!result.ok) return result;
+  let scale: bigint;
+  try {
+    scale = targetScaleX64(answer.range, view.context.flowLength);
+  } catch {
+    return { ok: false, reason: PANIC_DIVISION_BY_ZERO, warnings: result.warnings };
+  }
+  if (!meetsTarget(result.quality, qualityBound(view.poraTarget, scale)))
+    return { ok: false, reason: 'Do not reach target quality', warnings: result.warnings };
+  return result;
+}
