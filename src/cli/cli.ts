@@ -3,11 +3,15 @@
  * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable.
  */
 import yargs, { type Argv } from 'yargs';
+import { selftestCommand } from './cmds/selftest.js';
+import { verifyCommand } from './cmds/verify.js';
 
 export function getCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('zg-miner')
     .env('ZG_MINER')
+    .command(selftestCommand)
+    .command(verifyCommand)
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')
     .recommendCommands()
     .strict()

@@ -1,0 +1,37 @@
+/**
+ * `zg-miner selftest --vectors DIR [--backend auto|cpu|gpu]`: checks golden vectors through the
+ * chosen backend's kernels. Last line: `selftest: N passed, M failed, K skipped`.
+ * Exit 0 when nothing failed and something passed.
+ */
+import { stat } from 'node:fs/promises';
+import type { CommandModule } from 'yargs';
+import { MinerError } from '../../errors.js';
+import { runSelftest, summaryLine } from '../../selftest/selftest.js';
+import { backendOptions, openBackend, type BackendArgs } from '../backendOptions.js';
+
+interface SelftestArgs extends BackendArgs {
+  vectors: string;
+}
+
+export const selftestCommand: CommandModule<object, SelftestArgs> = {
+  command: 'selftest',
+  describe: 'Check golden test vectors (pora, pora-edge, unseal, merkle, file-root; rs later) byte for byte',
+  builder: (y) =>
+    backendOptions(y).option('vectors', {
+      type: 'string',
+      demandOption: true,
+      describe: 'folder of vector files (*.json, kind from the file-name prefix)',
+    }) as never,
+  handler: async (args) => {
+    const s = await stat(args.vectors).catch(() => null);
+    if (!s?.isDirectory()) throw new MinerError('BAD_INPUT', `--vectors ${args.vectors}: not a folder`);
+    const backend = await openBackend(args);
+    try {
+      const counts = await runSelftest(args.vectors, backend, (line) => process.stdout.write(line + '\n'));
+      process.stdout.write(summaryLine(counts) + '\n');
+      process.exitCode = counts.failed === 0 && counts.passed > 0 ? 0 : 1;
+    } finally {
+      await backend.dispose();
+    }
+  },
+};
