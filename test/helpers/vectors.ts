@@ -4,7 +4,7 @@
  * tests compare real values; a malformed file fails loudly with the field's name.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromHex, parseUint } from '../../src/bytes.js';
 import type { RecallRange } from '../../src/types.js';
@@ -22,16 +22,21 @@ export function repoRoot(): string {
 }
 
 /**
- * `$ZG_VECTORS_DIR`, else `<repo>/../shared/vectors`; a worktree nested one level deeper
+ * The vector folders: `$ZG_VECTORS_DIR` (several joined with the path delimiter, e.g. the public
+ * set and an acceptance set), else `<repo>/../shared/vectors`; a worktree nested deeper
  * (`<root>/wt/<name>`) finds the same folder further up.
  */
-export function vectorsDir(): string {
+export function vectorsDirs(): string[] {
   const env = process.env['ZG_VECTORS_DIR'];
-  if (env !== undefined && env !== '') return resolve(env);
+  if (env !== undefined && env !== '')
+    return env
+      .split(delimiter)
+      .filter((d) => d !== '')
+      .map((d) => resolve(d));
   let dir = dirname(repoRoot());
   for (;;) {
     const candidate = join(dir, 'shared', 'vectors');
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(candidate)) return [candidate];
     const up = dirname(dir);
     if (up === dir) throw new Error('vectors: no ../shared/vectors next to the repository; set ZG_VECTORS_DIR');
     dir = up;
@@ -40,13 +45,16 @@ export function vectorsDir(): string {
 
 export type VectorKind = 'pora' | 'pora-edge' | 'unseal' | 'merkle' | 'file-root';
 
-/** Files of a kind (longest-prefix rule of the vectors README: `pora-edge-` is not `pora-`). */
+/** Paths of a kind's files (longest-prefix rule of the vectors README: `pora-edge-` is not `pora-`). */
 export function vectorFiles(kind: VectorKind): string[] {
   const kinds: VectorKind[] = ['pora-edge', 'pora', 'unseal', 'merkle', 'file-root'];
-  return readdirSync(vectorsDir())
-    .filter((f) => f.endsWith('.json'))
-    .filter((f) => kinds.find((k) => f.startsWith(k + '-')) === kind)
-    .sort();
+  return vectorsDirs().flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .filter((f) => kinds.find((k) => f.startsWith(k + '-')) === kind)
+      .sort()
+      .map((f) => join(dir, f))
+  );
 }
 
 type Json = Record<string, unknown>;
@@ -66,9 +74,10 @@ function str(v: unknown, label: string): string {
 const hex = (c: Json, k: string, label: string, len?: number): Uint8Array => fromHex(c[k], len, `${label}.${k}`);
 const uint = (c: Json, k: string, label: string): bigint => parseUint(c[k], `${label}.${k}`);
 
-function loadFile(file: string): { cases: unknown[]; top: Json } {
-  const top = obj(JSON.parse(readFileSync(join(vectorsDir(), file), 'utf8')), file);
-  return { top, cases: arr(top['cases'], `${file}.cases`) };
+function loadFile(path: string): { file: string; cases: unknown[]; top: Json } {
+  const file = basename(path);
+  const top = obj(JSON.parse(readFileSync(path, 'utf8')), file);
+  return { file, top, cases: arr(top['cases'], `${file}.cases`) };
 }
 
 /** A named case: `name` is the README's `file#index` / `file#id`. */
@@ -171,8 +180,8 @@ function poraExpected(e: Json, label: string): PoraExpected {
 /** Cases of every file of a contract kind, each parsed by `parse(caseObject, name)`. */
 function loadContractKind<T>(kind: VectorKind, parse: (c: Json, name: string) => T): T[] {
   const out: T[] = [];
-  for (const file of vectorFiles(kind)) {
-    const { cases } = loadFile(file);
+  for (const path of vectorFiles(kind)) {
+    const { file, cases } = loadFile(path);
     cases.forEach((raw, i) => {
       const name = `${file}#${i}`;
       out.push(parse(obj(raw, name), name));
@@ -249,8 +258,8 @@ export function fileRootData(spec: Json, label: string): Uint8Array {
 
 export function loadFileRootCases(): FileRootCase[] {
   const out: FileRootCase[] = [];
-  for (const file of vectorFiles('file-root')) {
-    const { cases } = loadFile(file);
+  for (const path of vectorFiles('file-root')) {
+    const { file, cases } = loadFile(path);
     for (const [i, raw] of cases.entries()) {
       const c = obj(raw, `${file}#${i}`);
       const id = str(c['id'], `${file}#${i}.id`);
