@@ -76,6 +76,12 @@ export class FlowTree {
   /** Sorted, disjoint zero-sector intervals [start, end) created by alignment and padding. */
   #zeroStarts: number[] = [];
   #zeroEnds: number[] = [];
+  /**
+   * Straddling nodes of the last length asked about, by level (at most one per level). They never
+   * change (the flow is append-only), so proofs for many seals against one root share them.
+   */
+  #edgeLength = -1;
+  #edge: (Uint8Array | undefined)[] = [];
 
   /** The fresh Flow tree: length 1, leaf 0 = 0x00…00. */
   constructor() {
@@ -326,7 +332,15 @@ export class FlowTree {
         throw new RangeError(`flow tree node (level ${h}, index ${i}) is unknown: its subtree was added by its root only`);
       return v;
     }
-    return hashPair(this.#oldNode(h - 1, 2 * i, L), this.#oldNode(h - 1, 2 * i + 1, L));
+    if (this.#edgeLength !== L) {
+      this.#edgeLength = L;
+      this.#edge = [];
+    }
+    const cached = this.#edge[h];
+    if (cached !== undefined) return cached;
+    const v = hashPair(this.#oldNode(h - 1, 2 * i, L), this.#oldNode(h - 1, 2 * i + 1, L));
+    this.#edge[h] = v;
+    return v;
   }
 }
 
