@@ -11,6 +11,8 @@ import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '..
 import type { RecallRange } from '../types.js';
 
 const LOAD = BigInt(SECTORS_PER_LOAD);
+/** Largest two-phase (`pads` then `scan`) batch of a worker: wasm slots, 16.2 KiB each. */
+export const MAX_PAD_SLOTS = 64;
 const BYTES_PER_SLOT_PAD = 16384;
 
 /**
@@ -88,6 +90,8 @@ export interface ResidentView {
 export interface WasmHit {
   /** Nonce index inside the searched range (nonce = base ⊕ u64le(start + k)). */
   k: number;
+  /** Recalled load-chunk offset in the range (recallPosition = start + 1024·chunkOffset + 16·sealOffset). */
+  chunkOffset: bigint;
   sealOffset: number;
   quality: Uint8Array;
   sealedData: Uint8Array;
@@ -239,7 +243,7 @@ export class WasmPora {
       this.setBatchNonce(base, start + BigInt(k));
       this.#x.scratchPad(0);
       stats.nonces++;
-      const { loadIndex } = this.recall(0);
+      const { chunkOffset, loadIndex } = this.recall(0);
       const rel = loadIndex === null ? -1n : loadIndex - view.firstLoad;
       if (rel < 0n || rel >= BigInt(view.loadCount)) {
         stats.skipped++;
@@ -257,7 +261,8 @@ export class WasmPora {
       this.#mem.set(chunk.subarray(off, off + BYTES_PER_LOAD), loadRegion);
       const index = this.#x.scanLoad(0, loadRegion, maskLo, maskHi);
       stats.sealHashes += this.#x.lastHashes();
-      if (index >= 0) hits.push({ k, sealOffset: index, quality: this.hitQuality(), sealedData: this.loadSeal(index) });
+      if (index >= 0)
+        hits.push({ k, chunkOffset, sealOffset: index, quality: this.hitQuality(), sealedData: this.loadSeal(index) });
     }
     return { hits, stats };
   }
