@@ -3,10 +3,12 @@
  * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable.
  */
 import yargs, { type Argv } from 'yargs';
+import { benchCommand } from './cmds/bench.js';
 
 export function getCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('zg-miner')
+    .command(benchCommand)
     .env('ZG_MINER')
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')
     .recommendCommands()
