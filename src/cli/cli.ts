@@ -3,6 +3,7 @@
  * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable.
  */
 import yargs, { type Argv } from 'yargs';
+import { benchCommand } from './cmds/bench.js';
 import { selftestCommand } from './cmds/selftest.js';
 import { verifyCommand } from './cmds/verify.js';
 
@@ -10,6 +11,7 @@ export function getCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('zg-miner')
     .env('ZG_MINER')
+    .command(benchCommand)
     .command(selftestCommand)
     .command(verifyCommand)
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')

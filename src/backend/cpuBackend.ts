@@ -1,0 +1,316 @@
+/**
+ * The multi-core CPU PoraBackend: a worker_threads pool, one pora.wasm instance per worker
+ * (cpuWorker.ts). A search splits its nonce range into batches handed to idle workers; loads in
+ * shared memory are read by the workers directly, other loads are read here (many in flight)
+ * between a pad phase and a hash phase. Every hit is re-verified with the contract-level `pora()`
+ * of verify/ and the target check before it is returned; mismatches are only counted.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism, cpus } from 'node:os';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { MinerError } from '../errors.js';
+import { equalBytes } from '../bytes.js';
+import { batchNonce } from '../core/nonce.js';
+import { seal, unseal } from '../core/seal.js';
+import { meetsTarget, qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
+import { pora } from '../verify/verifyAnswer.js';
+import { MAX_PAD_SLOTS, WasmPora } from './wasmPora.js';
+import type { ResidentView, WasmJob } from './wasmPora.js';
+import type { ErrorReply, PadsReply, ResidentReply, ScanItem, ScanReply, WorkerRequest } from './cpuWorker.js';
+import type {
+  Hit,
+  LoadSource,
+  MineJob,
+  NonceRange,
+  PoraBackend,
+  PoraEvaluation,
+  PoraInput,
+  SealInput,
+  SearchResult,
+  SearchStats,
+} from './backend.js';
+
+const LOAD = BigInt(SECTORS_PER_LOAD);
+/** Resident batches: small enough to spread a range over the pool, large enough that messaging is noise. */
+const MAX_RESIDENT_BATCH = 128;
+
+export interface CpuBackendOptions {
+  /** Worker threads (default: os.availableParallelism()). */
+  threads?: number;
+  /** 1–100: duty cycle of each worker (default 100). */
+  cpuPercentage?: number;
+}
+
+type Reply = ResidentReply | PadsReply | ScanReply;
+/** A request before the pool numbers it (Omit distributed over the union). */
+type Request = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+
+/** One worker with request/reply matching. It is unref'd while idle so it never holds the process open. */
+class PoolWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  readonly ready: Promise<void>;
+
+  constructor() {
+    this.#worker = new Worker(new URL('./cpuWorker.js', import.meta.url));
+    this.ready = new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      this.#worker.once('error', onError);
+      this.#worker.once('message', () => {
+        this.#worker.off('error', onError);
+        this.#worker.on('message', (r: Reply | ErrorReply) => this.#settle(r));
+        this.#worker.on('error', (e) => this.#failAll(e));
+        this.#worker.on('exit', (code) => this.#failAll(new Error(`CPU worker exited (code ${code})`)));
+        this.#worker.unref();
+        resolve();
+      });
+    });
+  }
+
+  call<T extends Reply>(msg: Request): Promise<T> {
+    const id = this.#nextId++;
+    if (this.#pending.size === 0) this.#worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (r: Reply) => void, reject });
+      this.#worker.postMessage({ ...msg, id });
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.#worker.terminate();
+  }
+
+  #settle(r: Reply | ErrorReply): void {
+    const p = this.#pending.get(r.id);
+    if (p === undefined) return;
+    this.#pending.delete(r.id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if ('error' in r) {
+      const e = new Error(`CPU worker: ${r.error.message}`);
+      if (r.error.stack !== undefined) e.stack = r.error.stack;
+      p.reject(e);
+    } else p.resolve(r);
+  }
+
+  #failAll(e: Error): void {
+    for (const p of this.#pending.values()) p.reject(e);
+    this.#pending.clear();
+  }
+}
+
+interface RawHit {
+  k: number;
+  chunkOffset: bigint;
+  sealOffset: number;
+  quality: Uint8Array;
+  sealedData: Uint8Array;
+}
+
+/** Shared state of one search: the next unclaimed nonce index, totals, raw hits. */
+interface SearchRun {
+  job: MineJob;
+  wjob: WasmJob;
+  nonces: NonceRange;
+  stop: Int32Array;
+  next: number;
+  stats: SearchStats;
+  raw: RawHit[];
+  cpuPercentage: number;
+}
+
+function claim(run: SearchRun, max: number): { s: number; c: number } | null {
+  if (Atomics.load(run.stop, 0) !== 0 || run.next >= run.nonces.count) return null;
+  const s = run.next;
+  const c = Math.min(max, run.nonces.count - s);
+  run.next += c;
+  return { s, c };
+}
+
+async function residentLoop(w: PoolWorker, run: SearchRun, view: ResidentView, batch: number): Promise<void> {
+  for (let b = claim(run, batch); b !== null; b = claim(run, batch)) {
+    const r = await w.call<ResidentReply>({
+      type: 'resident',
+      job: run.wjob,
+      base: run.nonces.base,
+      start: run.nonces.start + BigInt(b.s),
+      count: b.c,
+      view,
+      stop: run.stop,
+      cpuPercentage: run.cpuPercentage,
+    });
+    run.stats.nonces += r.stats.nonces;
+    run.stats.sealHashes += r.stats.sealHashes;
+    run.stats.skipped += r.stats.skipped;
+    for (const h of r.hits) run.raw.push({ ...h, k: h.k + b.s });
+  }
+}
+
+/** Pads in the worker, loads read here (all of a batch in flight at once), hashes in the worker. */
+async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource): Promise<void> {
+  for (let b = claim(run, MAX_PAD_SLOTS); b !== null; b = claim(run, MAX_PAD_SLOTS)) {
+    const pads = await w.call<PadsReply>({
+      type: 'pads',
+      job: run.wjob,
+      base: run.nonces.base,
+      start: run.nonces.start + BigInt(b.s),
+      count: b.c,
+      stop: run.stop,
+    });
+    run.stats.nonces += pads.recalls.length;
+    const wanted: { slot: number; chunkOffset: bigint; loadIndex: bigint; mask: bigint }[] = [];
+    pads.recalls.forEach((r, slot) => {
+      const mask = r.loadIndex === null ? 0n : data.availability(r.loadIndex);
+      if (r.loadIndex === null || mask === 0n) run.stats.skipped++;
+      else wanted.push({ slot, chunkOffset: r.chunkOffset, loadIndex: r.loadIndex, mask });
+    });
+    if (wanted.length === 0) continue;
+    const loads = await Promise.all(wanted.map((x) => data.read(x.loadIndex)));
+    const items: ScanItem[] = wanted.map((x, i) => {
+      const load = loads[i]!;
+      if (load.length !== BYTES_PER_LOAD)
+        throw new MinerError('STORE_ERROR', `load ${x.loadIndex}: expected ${BYTES_PER_LOAD} bytes, got ${load.length}`);
+      return { slot: x.slot, load, maskLo: Number(x.mask & 0xffffffffn), maskHi: Number((x.mask >> 32n) & 0xffffffffn) };
+    });
+    const scan = await w.call<ScanReply>({ type: 'scan', items, stop: run.stop, cpuPercentage: run.cpuPercentage });
+    run.stats.sealHashes += scan.sealHashes;
+    for (const h of scan.hits) {
+      const x = wanted.find((y) => y.slot === h.slot)!;
+      const load = loads[wanted.indexOf(x)]!;
+      const sealedData = load.slice(h.sealOffset * BYTES_PER_SEAL, (h.sealOffset + 1) * BYTES_PER_SEAL);
+      run.raw.push({ k: b.s + h.slot, chunkOffset: x.chunkOffset, sealOffset: h.sealOffset, quality: h.quality, sealedData });
+    }
+  }
+}
+
+function residentView(r: NonNullable<LoadSource['resident']>): ResidentView {
+  return {
+    firstLoad: r.firstLoad,
+    loadCount: r.loadCount,
+    loadsPerChunk: r.loadsPerChunk,
+    chunks: r.chunks.map((c) => new Uint8Array(c)),
+    masks: new Uint32Array(r.masks, 0, 2 * r.loadCount),
+  };
+}
+
+/** Re-verifies a worker's hit with the contract-level `pora()` and the target; null = rejected. */
+function verifyHit(run: SearchRun, h: RawHit, bound: bigint): Hit | null {
+  const { job } = run;
+  const nonce = batchNonce(run.nonces.base, run.nonces.start + BigInt(h.k));
+  const recallPosition = job.range.startPosition + h.chunkOffset * LOAD + BigInt(h.sealOffset * SECTORS_PER_SEAL);
+  const zero = new Uint8Array(32);
+  const verdict = pora(
+    {
+      contextDigest: zero,
+      nonce,
+      minerId: job.minerId,
+      range: job.range,
+      recallPosition,
+      sealOffset: BigInt(h.sealOffset),
+      sealedContextDigest: zero,
+      sealedData: h.sealedData,
+      merkleProof: [],
+    },
+    job.subtaskDigest
+  );
+  if (!verdict.ok || !equalBytes(verdict.quality, h.quality) || !meetsTarget(verdict.quality, bound)) return null;
+  return { jobId: job.id, nonce, recallPosition, sealOffset: h.sealOffset, quality: verdict.quality, sealedData: h.sealedData };
+}
+
+/**
+ * Starts the worker pool (each worker compiles pora.wasm) and returns the backend.
+ * @throws {MinerError} BAD_CONFIG for a thread count or CPU percentage out of range.
+ */
+export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<PoraBackend> {
+  const threads = opts.threads ?? availableParallelism();
+  const cpuPercentage = opts.cpuPercentage ?? 100;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024)
+    throw new MinerError('BAD_CONFIG', `threads must be an integer from 1 to 1024, got ${threads}`);
+  if (!Number.isFinite(cpuPercentage) || cpuPercentage <= 0 || cpuPercentage > 100)
+    throw new MinerError('BAD_CONFIG', `cpu percentage must be in (0, 100], got ${cpuPercentage}`);
+
+  const pool = Array.from({ length: threads }, () => new PoolWorker());
+  try {
+    await Promise.all(pool.map((w) => w.ready));
+  } catch (e) {
+    await Promise.all(pool.map((w) => w.terminate()));
+    throw e;
+  }
+  let local: WasmPora | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  let disposed = false;
+
+  async function runSearch(job: MineJob, nonces: NonceRange, data: LoadSource, signal?: AbortSignal): Promise<SearchResult> {
+    if (disposed) throw new Error('search: the CPU backend is disposed');
+    if (job.range.mineLength / LOAD === 0n) throw new RangeError('search: mineLength / 1024 is 0 (division by zero)');
+    const bound = qualityBound(job.poraTarget, targetScaleX64(job.range, job.flowLength));
+    const run: SearchRun = {
+      job,
+      wjob: { minerId: job.minerId, subtaskDigest: job.subtaskDigest, rangeDigest: rangeDigest(job.range), range: job.range, bound },
+      nonces,
+      stop: new Int32Array(new SharedArrayBuffer(4)),
+      next: 0,
+      stats: { nonces: 0, sealHashes: 0, skipped: 0, rejected: 0 },
+      raw: [],
+      cpuPercentage,
+    };
+    const onAbort = (): void => {
+      Atomics.store(run.stop, 0, 1);
+      Atomics.notify(run.stop, 0);
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (data.resident !== undefined) {
+        const view = residentView(data.resident);
+        const batch = Math.max(1, Math.min(MAX_RESIDENT_BATCH, Math.ceil(nonces.count / (4 * threads))));
+        await Promise.all(pool.map((w) => residentLoop(w, run, view, batch)));
+      } else {
+        await Promise.all(pool.map((w) => readLoop(w, run, data)));
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const hits: Hit[] = [];
+    for (const h of run.raw.sort((a, b) => a.k - b.k)) {
+      const hit = verifyHit(run, h, bound);
+      if (hit === null) run.stats.rejected++;
+      else hits.push(hit);
+    }
+    return { hits, stats: run.stats };
+  }
+
+  return {
+    info: { kind: 'cpu', device: cpus()[0]?.model.trim() || 'unknown CPU', threads },
+
+    search(job, nonces, data, signal) {
+      // one search at a time: workers keep a batch's pads in their wasm slots between phases
+      const result = queue.then(() => runSearch(job, nonces, data, signal));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+
+    async evaluate(inputs: PoraInput[]): Promise<PoraEvaluation[]> {
+      local ??= new WasmPora();
+      const w = local;
+      return inputs.map((x) => {
+        w.setJob({ minerId: x.minerId, subtaskDigest: x.subtaskDigest, rangeDigest: rangeDigest(x.range), range: x.range, bound: 0n });
+        w.setNonce(x.nonce);
+        w.scratchPad();
+        return { padSeed: w.padSeed(), padDigest: w.padDigest(), recallSeed: w.recallSeed(), quality: w.sealQuality(x.sealedData, x.sealOffset) };
+      });
+    },
+
+    async seal(inputs: SealInput[], mode: 'seal' | 'unseal'): Promise<Uint8Array[]> {
+      const f = mode === 'seal' ? seal : unseal;
+      return inputs.map((x) => f(x.data, x.minerId, x.sealContextDigest, x.startSector));
+    },
+
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      await queue;
+      await Promise.all(pool.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * The JS side of pora.wasm (src/wasm/pora.ts): loads the module and exposes typed PoRA steps over
+ * its memory — the scratch pad of a nonce (pad seed, pad, pad digest, recall seed), the quality of
+ * one seal, and the fused per-nonce search loop the CPU workers run (spec §4 steps 1–5).
+ *
+ * Everything here is byte-compatible with core/ (the oracle); test/unit/wasmPora.test.ts checks
+ * it on random inputs and on the pora-public vectors.
+ */
+import { readFileSync } from 'node:fs';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
+import type { RecallRange } from '../types.js';
+
+const LOAD = BigInt(SECTORS_PER_LOAD);
+/** Largest two-phase (`pads` then `scan`) batch of a worker: wasm slots, 16.2 KiB each. */
+export const MAX_PAD_SLOTS = 64;
+const BYTES_PER_SLOT_PAD = 16384;
+
+/**
+ * The slice of the WebAssembly JS API used here. Node has it globally, but this project's lib
+ * settings (ES2023, no DOM) carry no WebAssembly typings, so it is typed locally.
+ */
+export interface WasmModule {
+  readonly __wasmModule: unique symbol;
+}
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+interface PoraExports {
+  memory: { buffer: ArrayBuffer };
+  ctxPtr(): number;
+  boundPtr(): number;
+  qualityPtr(): number;
+  loadPtr(): number;
+  slotPtr(slot: number): number;
+  lastHashes(): number;
+  ensureSlots(n: number): number;
+  scratchPad(slot: number): void;
+  sealQuality(slot: number, offLo: number, offHi: number, seal: number): void;
+  scanLoad(slot: number, load: number, maskLo: number, maskHi: number): number;
+}
+
+let cachedModule: WasmModule | null = null;
+
+/** The compiled module (dist/wasm/pora.wasm), compiled once per thread. */
+export function poraWasmModule(): WasmModule {
+  if (cachedModule === null) {
+    const url = new URL('../../wasm/pora.wasm', import.meta.url);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(url);
+    } catch (e) {
+      throw new Error(`pora.wasm not found at ${url.pathname}: run npm run build`, { cause: e });
+    }
+    cachedModule = new WebAssemblyJs.Module(bytes);
+  }
+  return cachedModule;
+}
+
+/** Per-job constants the search loop needs (what a worker receives with every batch). */
+export interface WasmJob {
+  minerId: Uint8Array;
+  subtaskDigest: Uint8Array;
+  /** keccak256 of the range (core/recallRange.ts rangeDigest). */
+  rangeDigest: Uint8Array;
+  range: RecallRange;
+  /** Largest accepted quality: qualityBound(poraTarget, targetScaleX64(range, flowLength)). */
+  bound: bigint;
+}
+
+/** Where the recall of a nonce lands: its load index, or null when out of bound (skipped). */
+export interface Recall {
+  chunkOffset: bigint;
+  /** Absolute load index (flow sector / 1024), null when chunkOffset * 1024 > mineLength. */
+  loadIndex: bigint | null;
+}
+
+/** Loads held in shared memory, as a worker sees them (ResidentLoads without the bigint math). */
+export interface ResidentView {
+  firstLoad: bigint;
+  loadCount: number;
+  loadsPerChunk: number;
+  chunks: Uint8Array[];
+  /** Two little-endian u32 per load: mask bits 0..31, 32..63. */
+  masks: Uint32Array;
+}
+
+export interface WasmHit {
+  /** Nonce index inside the searched range (nonce = base ⊕ u64le(start + k)). */
+  k: number;
+  /** Recalled load-chunk offset in the range (recallPosition = start + 1024·chunkOffset + 16·sealOffset). */
+  chunkOffset: bigint;
+  sealOffset: number;
+  quality: Uint8Array;
+  sealedData: Uint8Array;
+}
+
+export interface WasmSearchStats {
+  nonces: number;
+  sealHashes: number;
+  skipped: number;
+}
+
+/** One instance of pora.wasm with its own memory (one per thread). */
+export class WasmPora {
+  readonly #x: PoraExports;
+  #mem: Uint8Array;
+  #dv: DataView;
+  #slots = 0;
+  #n = 1n;
+  #range: RecallRange = { startPosition: 0n, mineLength: 0n, shardId: 0n, shardMask: 0n };
+
+  constructor(module: WasmModule = poraWasmModule()) {
+    const instance = new WebAssemblyJs.Instance(module, { env: { abort: wasmAbort } });
+    this.#x = instance.exports as unknown as PoraExports;
+    this.#mem = new Uint8Array(this.#x.memory.buffer);
+    this.#dv = new DataView(this.#x.memory.buffer);
+    this.ensureSlots(1);
+  }
+
+  /** Makes slots 0..n-1 usable (16.2 KiB each). */
+  ensureSlots(n: number): void {
+    if (n <= this.#slots) return;
+    if (!this.#x.ensureSlots(n)) throw new RangeError(`pora.wasm: cannot grow memory to ${n} slots`);
+    this.#slots = n;
+    // growing detaches the old views
+    this.#mem = new Uint8Array(this.#x.memory.buffer);
+    this.#dv = new DataView(this.#x.memory.buffer);
+  }
+
+  /** Sets the pad-seed preimage (minerId, subtaskDigest, rangeDigest), the range and the bound. */
+  setJob(job: WasmJob): void {
+    const ctx = this.#x.ctxPtr();
+    this.#mem.set(checkLen(job.minerId, 32, 'minerId'), ctx);
+    this.#mem.set(checkLen(job.subtaskDigest, 32, 'subtaskDigest'), ctx + 64);
+    this.#mem.set(checkLen(job.rangeDigest, 32, 'rangeDigest'), ctx + 96);
+    const b = this.#x.boundPtr();
+    for (let w = 0; w < 4; w++)
+      this.#dv.setBigUint64(b + 8 * w, (job.bound >> BigInt(64 * (3 - w))) & UINT64_MAX, true);
+    this.#range = job.range;
+    this.#n = job.range.mineLength / LOAD;
+  }
+
+  /** Writes a 32-byte nonce into the pad-seed preimage. */
+  setNonce(nonce: Uint8Array): void {
+    this.#mem.set(checkLen(nonce, 32, 'nonce'), this.#x.ctxPtr() + 32);
+  }
+
+  /** Writes nonce `base ⊕ u64le(i)` (core/nonce.ts) into the preimage without allocating. */
+  setBatchNonce(base: Uint8Array, i: bigint): void {
+    const p = this.#x.ctxPtr() + 32;
+    this.#mem.set(base.subarray(0, 32), p);
+    this.#dv.setBigUint64(p, this.#dv.getBigUint64(p, true) ^ BigInt.asUintN(64, i), true);
+  }
+
+  /** Steps 1–2 for the nonce in the preimage, into `slot`. */
+  scratchPad(slot = 0): void {
+    this.#x.scratchPad(slot);
+  }
+
+  padSeed(slot = 0): Uint8Array {
+    return this.#copy(this.#x.slotPtr(slot) + BYTES_PER_SLOT_PAD, 64);
+  }
+  padDigest(slot = 0): Uint8Array {
+    return this.#copy(this.#x.slotPtr(slot) + BYTES_PER_SLOT_PAD + 64, 64);
+  }
+  recallSeed(slot = 0): Uint8Array {
+    return this.#copy(this.#x.slotPtr(slot) + BYTES_PER_SLOT_PAD + 128, 32);
+  }
+  pad(slot = 0): Uint8Array {
+    return this.#copy(this.#x.slotPtr(slot), BYTES_PER_SLOT_PAD);
+  }
+
+  /** Step 3 on the recall seed of `slot` with the job's range (core/recallRange.ts semantics). */
+  recall(slot = 0): Recall {
+    if (this.#n === 0n) throw new RangeError('recall: mineLength / 1024 is 0 (division by zero)');
+    const p = this.#x.slotPtr(slot) + BYTES_PER_SLOT_PAD + 128;
+    const dv = this.#dv;
+    const seed =
+      (dv.getBigUint64(p, false) << 192n) |
+      (dv.getBigUint64(p + 8, false) << 128n) |
+      (dv.getBigUint64(p + 16, false) << 64n) |
+      dv.getBigUint64(p + 24, false);
+    const r = this.#range;
+    const chunkOffset = ((seed % this.#n) & UINT64_MAX & r.shardMask) | r.shardId;
+    if (chunkOffset * LOAD > r.mineLength) return { chunkOffset, loadIndex: null };
+    return { chunkOffset, loadIndex: (r.startPosition + chunkOffset * LOAD) / LOAD };
+  }
+
+  /** Step 5 for one seal: quality (32 bytes) of `sealed` at `sealOffset` with the pad of `slot`. */
+  sealQuality(sealed: Uint8Array, sealOffset: bigint | number, slot = 0): Uint8Array {
+    const off = BigInt(sealOffset);
+    if (off < 0n || off > UINT64_MAX) throw new RangeError(`sealOffset: ${off} is not a uint64`);
+    const p = this.#x.loadPtr();
+    this.#mem.set(checkLen(sealed, BYTES_PER_SEAL, 'sealedData'), p);
+    this.#x.sealQuality(slot, Number(off & 0xffffffffn), Number(off >> 32n), p);
+    return this.#copy(this.#x.qualityPtr(), 32);
+  }
+
+  /** The 256 KiB load region, for callers that fill it in place. */
+  loadRegion(): Uint8Array {
+    return this.#mem.subarray(this.#x.loadPtr(), this.#x.loadPtr() + BYTES_PER_LOAD);
+  }
+
+  /**
+   * Step 5 over the load in the load region: the first held seal (ascending) meeting the bound,
+   * or -1; `hashes` = BLAKE2b hashes done.
+   */
+  scanLoad(maskLo: number, maskHi: number, slot = 0): { index: number; hashes: number } {
+    const index = this.#x.scanLoad(slot, this.#x.loadPtr(), maskLo >>> 0, maskHi >>> 0);
+    return { index, hashes: this.#x.lastHashes() };
+  }
+
+  /** The quality of the last scanLoad hit. */
+  hitQuality(): Uint8Array {
+    return this.#copy(this.#x.qualityPtr(), 32);
+  }
+
+  /** The sealed bytes of seal `i` of the load region. */
+  loadSeal(i: number): Uint8Array {
+    return this.#copy(this.#x.loadPtr() + i * BYTES_PER_SEAL, BYTES_PER_SEAL);
+  }
+
+  /**
+   * The fused inner loop over resident loads: for nonces k in [0, count) of `base ⊕ u64le(start
+   * + k)`, pad → recall → held-mask lookup → copy the load → quality scan. Stops early when
+   * `stop()` says so (checked per nonce). The job must be set.
+   */
+  searchResident(
+    base: Uint8Array,
+    start: bigint,
+    count: number,
+    view: ResidentView,
+    stop: () => boolean
+  ): { hits: WasmHit[]; stats: WasmSearchStats } {
+    const hits: WasmHit[] = [];
+    const stats: WasmSearchStats = { nonces: 0, sealHashes: 0, skipped: 0 };
+    const loadRegion = this.#x.loadPtr();
+    for (let k = 0; k < count; k++) {
+      if (stop()) break;
+      this.setBatchNonce(base, start + BigInt(k));
+      this.#x.scratchPad(0);
+      stats.nonces++;
+      const { chunkOffset, loadIndex } = this.recall(0);
+      const rel = loadIndex === null ? -1n : loadIndex - view.firstLoad;
+      if (rel < 0n || rel >= BigInt(view.loadCount)) {
+        stats.skipped++;
+        continue;
+      }
+      const idx = Number(rel);
+      const maskLo = view.masks[2 * idx]!;
+      const maskHi = view.masks[2 * idx + 1]!;
+      if ((maskLo | maskHi) === 0) {
+        stats.skipped++;
+        continue;
+      }
+      const chunk = view.chunks[Math.floor(idx / view.loadsPerChunk)]!;
+      const off = (idx % view.loadsPerChunk) * BYTES_PER_LOAD;
+      this.#mem.set(chunk.subarray(off, off + BYTES_PER_LOAD), loadRegion);
+      const index = this.#x.scanLoad(0, loadRegion, maskLo, maskHi);
+      stats.sealHashes += this.#x.lastHashes();
+      if (index >= 0)
+        hits.push({ k, chunkOffset, sealOffset: index, quality: this.hitQuality(), sealedData: this.loadSeal(index) });
+    }
+    return { hits, stats };
+  }
+
+  #copy(p: number, n: number): Uint8Array {
+    return this.#mem.slice(p, p + n);
+  }
+}
+
+function checkLen(b: Uint8Array, n: number, label: string): Uint8Array {
+  if (!(b instanceof Uint8Array)) throw new TypeError(`${label}: expected a Uint8Array`);
+  if (b.length !== n) throw new RangeError(`${label}: expected ${n} bytes, got ${b.length}`);
+  return b;
+}
+
+function wasmAbort(): never {
+  throw new Error('pora.wasm aborted (a bug)');
+}

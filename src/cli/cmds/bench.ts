@@ -1,0 +1,177 @@
+/**
+ * `zg-miner bench [hashrate]`: end-to-end mining speed of a backend on synthetic sealed data held
+ * in shared memory (every seal held, so each nonce hashes all 64 seals; target 0, so nothing
+ * hits and no re-check runs). Subcommands for other benches (`bench seal`, `bench loader`) go in
+ * BENCH_SUBCOMMANDS; the hashrate bench is the default.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { execFileSync } from 'node:child_process';
+import { BYTES_PER_LOAD, SECTORS_PER_LOAD, SEALS_PER_LOAD, UINT64_MAX } from '../../spec.js';
+import { UsageError } from '../../errors.js';
+import { BACKEND_CHOICES, createBackend } from '../../backend/backendFactory.js';
+import type { BackendChoice } from '../../backend/backendFactory.js';
+import type { LoadSource, MineJob, PoraBackend } from '../../backend/backend.js';
+
+const MIB = 1 << 20;
+/** Loads per SharedArrayBuffer chunk (64 MiB). */
+const LOADS_PER_CHUNK = 256;
+
+export interface HashrateResult {
+  backend: 'cpu' | 'gpu';
+  threads: number;
+  noncesPerSecond: number;
+  sealHashesPerSecond: number;
+  seconds: number;
+  rangeMiB: number;
+  device: string;
+  node: string;
+  commit: string;
+}
+
+/** Bytes of xorshift output that are then repeated (with each load stamped with its index). */
+const PATTERN_BYTES = 4 * MIB;
+
+/**
+ * `rangeMiB` of pseudo-random "sealed" bytes in shared memory, every seal held. The content does
+ * not matter for speed, only that it is there: 4 MiB of xorshift32 output (not a crypto PRNG)
+ * repeated with memcpy, each load's first word replaced by its index so loads differ. ~0.3 s/GiB.
+ */
+export function syntheticResidentSource(rangeMiB: number, seed = 0x9e3779b9): LoadSource {
+  const loadCount = (rangeMiB * MIB) / BYTES_PER_LOAD;
+  if (!Number.isInteger(loadCount) || loadCount < 1) throw new UsageError(`--range-mib must be a positive multiple of 0.25, got ${rangeMiB}`);
+  const pattern = new Uint32Array(PATTERN_BYTES / 4);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < pattern.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    pattern[i] = s;
+  }
+  const patternBytes = new Uint8Array(pattern.buffer);
+  const chunks: SharedArrayBuffer[] = [];
+  for (let first = 0; first < loadCount; first += LOADS_PER_CHUNK) {
+    const buf = new SharedArrayBuffer(Math.min(LOADS_PER_CHUNK, loadCount - first) * BYTES_PER_LOAD);
+    const bytes = new Uint8Array(buf);
+    for (let o = 0; o < bytes.length; o += PATTERN_BYTES) bytes.set(patternBytes.subarray(0, Math.min(PATTERN_BYTES, bytes.length - o)), o);
+    const words = new Uint32Array(buf);
+    for (let l = 0; l < buf.byteLength / BYTES_PER_LOAD; l++) words[(l * BYTES_PER_LOAD) / 4] = first + l;
+    chunks.push(buf);
+  }
+  const masks = new SharedArrayBuffer(8 * loadCount);
+  new BigUint64Array(masks).fill(UINT64_MAX);
+  return {
+    availability: (L) => (L >= 0n && L < BigInt(loadCount) ? UINT64_MAX : 0n),
+    read: async (L) => {
+      const i = Number(L);
+      return new Uint8Array(chunks[Math.floor(i / LOADS_PER_CHUNK)]!, (i % LOADS_PER_CHUNK) * BYTES_PER_LOAD, BYTES_PER_LOAD).slice();
+    },
+    resident: { firstLoad: 0n, loadCount, chunks, loadsPerChunk: LOADS_PER_CHUNK, masks },
+  };
+}
+
+/** The bench job: a whole-range, unsharded context over the synthetic loads, target 0. */
+export function benchJob(data: LoadSource): MineJob {
+  const loads = BigInt(data.resident?.loadCount ?? 0);
+  const id = (b: number): Uint8Array => new Uint8Array(32).fill(b);
+  return {
+    id: 0,
+    minerId: id(0x11),
+    subtaskDigest: id(0x22),
+    range: { startPosition: 0n, mineLength: loads * BigInt(SECTORS_PER_LOAD), shardId: 0n, shardMask: UINT64_MAX },
+    poraTarget: 0n,
+    flowLength: loads * BigInt(SECTORS_PER_LOAD),
+  };
+}
+
+/** Git short hash of the checkout this runs from, or "unknown". */
+export function gitCommit(): string {
+  try {
+    const cwd = new URL('../../../..', import.meta.url).pathname;
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs one search until `seconds` pass (abort), after a warm-up; nonces/s over the measured part. */
+export async function measureHashrate(
+  backend: PoraBackend,
+  data: LoadSource,
+  opts: { seconds: number; warmupSeconds?: number; rangeMiB: number }
+): Promise<HashrateResult> {
+  const job = benchJob(data);
+  const base = new Uint8Array(32).fill(0x5a);
+  const run = async (seconds: number, start: bigint): Promise<{ nonces: number; sealHashes: number; elapsed: number }> => {
+    const t0 = performance.now();
+    const r = await backend.search(job, { base, start, count: Number.MAX_SAFE_INTEGER }, data, AbortSignal.timeout(seconds * 1000));
+    return { nonces: r.stats.nonces, sealHashes: r.stats.sealHashes, elapsed: (performance.now() - t0) / 1000 };
+  };
+  const warm = await run(opts.warmupSeconds ?? 1, 0n);
+  const m = await run(opts.seconds, BigInt(warm.nonces));
+  return {
+    backend: backend.info.kind,
+    threads: backend.info.threads,
+    noncesPerSecond: Math.round((m.nonces / m.elapsed) * 10) / 10,
+    sealHashesPerSecond: Math.round((m.sealHashes / m.elapsed) * 10) / 10,
+    seconds: Math.round(m.elapsed * 1000) / 1000,
+    rangeMiB: opts.rangeMiB,
+    device: backend.info.device,
+    node: process.version,
+    commit: gitCommit(),
+  };
+}
+
+interface HashrateArgs {
+  backend: BackendChoice;
+  gpu: boolean;
+  threads: number | undefined;
+  seconds: number;
+  'range-mib': number;
+  json: boolean;
+}
+
+const hashrateCommand: CommandModule<object, HashrateArgs> = {
+  command: ['hashrate', '$0'],
+  describe: 'Nonces/s of a backend over synthetic sealed data in memory (the default bench)',
+  builder: (y: Argv) =>
+    y
+      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Backend to measure' })
+      .option('gpu', { type: 'boolean', default: false, describe: 'Same as --backend gpu' })
+      .option('threads', { type: 'number', describe: 'CPU worker threads (default: all cores)' })
+      .option('seconds', { type: 'number', default: 10, describe: 'Measured seconds (after a 1 s warm-up)' })
+      .option('range-mib', { type: 'number', default: 1024, describe: 'Synthetic data held in memory, MiB' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object as the last line' }) as unknown as Argv<HashrateArgs>,
+  handler: async (args) => {
+    if (!(args.seconds > 0)) throw new UsageError(`--seconds must be positive, got ${args.seconds}`);
+    const choice: BackendChoice = args.gpu ? 'gpu' : args.backend;
+    const log = (line: string): void => {
+      (args.json ? process.stderr : process.stdout).write(line + '\n');
+    };
+    const t0 = performance.now();
+    const data = syntheticResidentSource(args['range-mib']);
+    log(`filled ${args['range-mib']} MiB of synthetic sealed data in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    const backend = await createBackend(args.threads === undefined ? { backend: choice } : { backend: choice, threads: args.threads });
+    try {
+      log(`measuring ${backend.info.kind} (${backend.info.device}, ${backend.info.threads} threads) for ${args.seconds} s...`);
+      const r = await measureHashrate(backend, data, { seconds: args.seconds, rangeMiB: args['range-mib'] });
+      if (args.json) process.stdout.write(JSON.stringify(r) + '\n');
+      else
+        log(
+          `${r.noncesPerSecond.toFixed(1)} nonces/s, ${Math.round(r.sealHashesPerSecond)} seal hashes/s ` +
+            `(${SEALS_PER_LOAD} per nonce) over ${r.seconds} s; node ${r.node}, commit ${r.commit}`
+        );
+    } finally {
+      await backend.dispose();
+    }
+  },
+};
+
+/** `bench` subcommands; the first one with `$0` among its names is the default. */
+export const BENCH_SUBCOMMANDS: CommandModule<object, never>[] = [hashrateCommand as unknown as CommandModule<object, never>];
+
+export const benchCommand: CommandModule = {
+  command: 'bench',
+  describe: 'Benchmarks (default: hashrate)',
+  builder: (y: Argv) => BENCH_SUBCOMMANDS.reduce((acc, c) => acc.command(c), y),
+  handler: () => undefined,
+};
