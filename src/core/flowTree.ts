@@ -352,7 +352,7 @@ function loadLevels(load: Uint8Array, loadIndex: bigint): Uint8Array[][] {
   if (loadIndex < 0n) throw new RangeError(`loadIndex: ${loadIndex} is negative`);
   let level: Uint8Array[] = [];
   for (let o = 0; o < load.length; o += BYTES_PER_SECTOR) level.push(keccak256(load.subarray(o, o + BYTES_PER_SECTOR)));
-  if (loadIndex === 0n) level[0] = FLOW_LEAF_ZERO;
+  if (loadIndex === 0n) level[0] = new Uint8Array(HASH); // the flow's placeholder leaf, not keccak(sector 0)
   const levels = [level];
   while (level.length > 1) {
     const next: Uint8Array[] = [];
