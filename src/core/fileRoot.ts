@@ -80,7 +80,8 @@ export function paddedChunks(size: number): number {
 
 /** Heights of the submission nodes: the binary decomposition of `padded`, largest first. */
 export function splitNodes(padded: number): number[] {
-  if (!Number.isSafeInteger(padded) || padded < 1) throw new RangeError(`splitNodes: expected a positive sector count, got ${padded}`);
+  if (!Number.isSafeInteger(padded) || padded < 1)
+    throw new RangeError(`splitNodes: expected a positive sector count, got ${padded}`);
   const heights: number[] = [];
   for (let h = Math.floor(Math.log2(padded)) + 1; h >= 0; h--) {
     const size = 2 ** h;

@@ -14,7 +14,7 @@
  * ends at or before L, is ZERO_HASHES[h] when it starts at or after L, and only the O(height) nodes
  * that straddle L are rehashed: that is how `rootAt(L)` and proofs against old roots work.
  */
-import { BYTES_PER_LOAD, BYTES_PER_SECTOR, FLOW_MAX_DEPTH, SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SECTOR, FLOW_MAX_DEPTH, SECTORS_PER_LOAD, SECTORS_PER_SEAL, SECTORS_PER_SEGMENT } from '../spec.js';
 import { equalBytes } from '../bytes.js';
 import { keccak256 } from './hash.js';
 import { foldProof, ZERO_HASHES } from './merkle.js';
@@ -165,8 +165,9 @@ export class FlowTree {
       if (hs[i]! >= hs[i - 1]!) throw new RangeError('submission: node heights must strictly decrease');
     const size = hs.reduce((s, h) => s + 2 ** h, 0);
     const start = nextAlign(this.#length, hs[0]!);
-    if (start % SECTORS_PER_LOAD !== 0 && Math.floor(start / SECTORS_PER_LOAD) !== Math.floor((start + size - 1) / SECTORS_PER_LOAD))
-      this.#addGap(this.#length, start + SECTORS_PER_LOAD - (start % SECTORS_PER_LOAD));
+    const segment = (x: number): number => Math.floor(x / SECTORS_PER_SEGMENT);
+    if (start % SECTORS_PER_SEGMENT !== 0 && segment(start) !== segment(start + size - 1))
+      this.#addGap(this.#length, start + SECTORS_PER_SEGMENT - (start % SECTORS_PER_SEGMENT));
   }
 
   /** `Flow.submit`'s tree update: pad, then insert each node; returns the Submit event's startPos and length (sectors). */
@@ -242,7 +243,8 @@ export class FlowTree {
 
   #checkLength(length: bigint | number): number {
     const L = toIndex(length, 'flow length');
-    if (L < 1 || L > this.#length) throw new RangeError(`flow length ${L} is outside 1..${this.#length} (the local tree's length)`);
+    if (L < 1 || L > this.#length)
+      throw new RangeError(`flow length ${L} is outside 1..${this.#length} (the local tree's length)`);
     return L;
   }
 
@@ -350,7 +352,7 @@ function loadLevels(load: Uint8Array, loadIndex: bigint): Uint8Array[][] {
   if (loadIndex < 0n) throw new RangeError(`loadIndex: ${loadIndex} is negative`);
   let level: Uint8Array[] = [];
   for (let o = 0; o < load.length; o += BYTES_PER_SECTOR) level.push(keccak256(load.subarray(o, o + BYTES_PER_SECTOR)));
-  if (loadIndex === 0n) level[0] = FLOW_LEAF_ZERO;
+  if (loadIndex === 0n) level[0] = new Uint8Array(HASH); // the flow's placeholder leaf, not keccak(sector 0)
   const levels = [level];
   while (level.length > 1) {
     const next: Uint8Array[] = [];
@@ -380,7 +382,12 @@ export function loadSealProof(load: Uint8Array, loadIndex: bigint, sealInLoad: n
  * A full `merkleProof` for a seal from the load's bytes and its top proof (spec §9.3 step 6):
  * in-load siblings at levels 4..9 followed by the top proof (levels 10..height-1).
  */
-export function sealProofFromLoad(load: Uint8Array, loadIndex: bigint, sealInLoad: number, topProof: readonly Uint8Array[]): Uint8Array[] {
+export function sealProofFromLoad(
+  load: Uint8Array,
+  loadIndex: bigint,
+  sealInLoad: number,
+  topProof: readonly Uint8Array[]
+): Uint8Array[] {
   return [...loadSealProof(load, loadIndex, sealInLoad), ...topProof];
 }
 
