@@ -49,7 +49,7 @@ test('loader: reads into a caller buffer and at seal granularity', async () => {
   assert.deepEqual(into, expected(3));
   const seal = await reader.read(5 * LOAD + 7 * 4096, 4096);
   assert.deepEqual(seal, new Uint8Array(content.subarray(5 * LOAD + 7 * 4096, 5 * LOAD + 8 * 4096)));
-  assert.throws(() => reader.read(100, 4096), RangeError);
+  await assert.rejects(reader.read(100, 4096), RangeError);
   reader.close();
   await assert.rejects(reader.readLoad(0n), (e) => e instanceof MinerError && e.code === 'STORE_ERROR');
 });
