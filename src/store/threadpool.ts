@@ -1,16 +1,21 @@
 /**
- * Raises libuv's thread pool before it starts. Async `fs.read` runs on that pool (default 4
- * threads), so at most 4 reads would be in flight; the loader wants >= 32 to keep an NVMe queue
- * (or a virtio disk) busy. libuv reads UV_THREADPOOL_SIZE once, when the pool first starts (the
- * first async fs/dns/crypto call), so this module must be evaluated before any such call: the
- * loader imports it first, and module evaluation precedes the first async operation. A value the
- * user set is kept.
+ * libuv's thread pool size, which bounds how many async `fs.read` calls really run at once
+ * (default 4). libuv reads UV_THREADPOOL_SIZE once, when the pool starts, and under ESM Node 20
+ * starts it while loading the entry module (module files are read asynchronously), before any of
+ * our code runs. So the variable only counts if it was in the environment at process start:
+ * the bin entry should set it before importing ESM (see the store report), and
+ * `zg-miner bench loader` re-executes itself with it when it is missing.
  */
 export const WANTED_THREADPOOL_SIZE = 64;
+const LIBUV_DEFAULT = 4;
 
-if (process.env['UV_THREADPOOL_SIZE'] === undefined) {
-  process.env['UV_THREADPOOL_SIZE'] = String(WANTED_THREADPOOL_SIZE);
+const atStart = process.env['UV_THREADPOOL_SIZE'];
+
+/** The pool size this process actually runs with (libuv clamps to 1..1024). */
+export const THREADPOOL_SIZE =
+  atStart === undefined ? LIBUV_DEFAULT : Math.max(1, Math.min(1024, Number.parseInt(atStart, 10) || LIBUV_DEFAULT));
+
+/** Environment for a child process that should get a pool of at least `size` threads. */
+export function envWithThreadpool(size = WANTED_THREADPOOL_SIZE): NodeJS.ProcessEnv {
+  return { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(size, WANTED_THREADPOOL_SIZE)) };
 }
-
-/** The pool size libuv will use (libuv caps it at 1024). */
-export const THREADPOOL_SIZE = Math.max(1, Math.min(1024, Number(process.env['UV_THREADPOOL_SIZE']) || 4));

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LoadReader } from '../../src/store/loader.js';
-import { THREADPOOL_SIZE } from '../../src/store/threadpool.js';
+import { THREADPOOL_SIZE, envWithThreadpool } from '../../src/store/threadpool.js';
+import { spawnSync } from 'node:child_process';
 import { MinerError } from '../../src/errors.js';
 
 const LOAD = 262144;
@@ -20,9 +21,14 @@ function expected(L: number): Uint8Array {
   return out;
 }
 
-test('loader: thread pool raised before first use', () => {
-  assert.equal(process.env['UV_THREADPOOL_SIZE'], '64');
-  assert.equal(THREADPOOL_SIZE, 64);
+test('loader: the pool size is what the environment said at process start', () => {
+  const atStart = process.env['UV_THREADPOOL_SIZE'];
+  assert.equal(THREADPOOL_SIZE, atStart === undefined ? 4 : Number(atStart));
+  const env = envWithThreadpool(100);
+  assert.equal(env['UV_THREADPOOL_SIZE'], '100');
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `const m = await import(${JSON.stringify(new URL('../../src/store/threadpool.js', import.meta.url).href)}); console.log(m.THREADPOOL_SIZE)`], { env, encoding: 'utf8' });
+  assert.equal(child.stdout.trim(), '100');
 });
 
 for (const direct of ['auto', false] as const) {

@@ -1,0 +1,24 @@
+/**
+ * Loader benchmark: `node dist/bench/loader.js --file F [--seconds S] [--inflight N] [--rounds R] [--no-fio]`.
+ * Same measurement as `zg-miner bench loader`; prints one JSON line.
+ */
+import { parseArgs } from 'node:util';
+import { benchLoader, reexecWithThreadpool } from '../src/cli/cmds/benchLoader.js';
+
+const { values } = parseArgs({
+  options: {
+    file: { type: 'string' },
+    seconds: { type: 'string', default: '20' },
+    inflight: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '4' },
+    'no-fio': { type: 'boolean', default: false },
+  },
+});
+if (values.file === undefined) {
+  process.stderr.write('usage: node dist/bench/loader.js --file F [--seconds S] [--inflight N] [--rounds R] [--no-fio]\n');
+  process.exit(1);
+}
+const code = await reexecWithThreadpool(Number(values.inflight));
+if (code !== null) process.exit(code);
+const report = await benchLoader({ file: values.file, seconds: Number(values.seconds), inflight: Number(values.inflight), rounds: Number(values.rounds), fio: !values['no-fio'] });
+process.stdout.write(JSON.stringify(report) + '\n');
