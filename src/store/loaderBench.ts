@@ -6,13 +6,18 @@
 import { stat } from 'node:fs/promises';
 import { BYTES_PER_LOAD } from '../spec.js';
 import { MinerError } from '../errors.js';
-import { LoadReader } from './loader.js';
+import { DEFAULT_INFLIGHT, LoadReader } from './loader.js';
 
 export interface LoaderBenchOptions {
   file: string;
   seconds: number;
   inflight?: number;
   direct?: boolean | 'auto';
+  /**
+   * 'read': owned fresh arrays, as LoadSource.read gives the mining loop (default);
+   * 'borrowed': zero-copy views (StoreLoadSource.withLoad).
+   */
+  path?: 'read' | 'borrowed';
   /** Random source in [0, 1) (tests pass a seeded one). */
   random?: () => number;
 }
@@ -38,8 +43,9 @@ export async function runLoaderBench(opts: LoaderBenchOptions): Promise<LoaderBe
   })).size;
   const loads = Math.floor(fileBytes / BYTES_PER_LOAD);
   if (loads < 1) throw new MinerError('BAD_INPUT', `--file ${opts.file}: ${fileBytes} bytes is less than one 256 KiB load`);
-  const inflight = opts.inflight ?? 32;
+  const inflight = opts.inflight ?? DEFAULT_INFLIGHT;
   const random = opts.random ?? Math.random;
+  const borrowed = opts.path === 'borrowed';
   const reader = LoadReader.open(opts.file, { inflight, direct: opts.direct ?? 'auto' });
   const latencies: number[] = [];
   const metrics = { recordRead: (_bytes: number, seconds: number) => latencies.push(seconds) };
@@ -49,7 +55,9 @@ export async function runLoaderBench(opts: LoaderBenchOptions): Promise<LoaderBe
   try {
     const lane = async (): Promise<void> => {
       while (performance.now() < end) {
-        await reader.readLoad(BigInt(Math.floor(random() * loads)), metrics);
+        const L = BigInt(Math.floor(random() * loads));
+        if (borrowed) await reader.withLoad(L, (view) => view[0], metrics);
+        else await reader.readLoad(L, metrics);
         reads++;
       }
     };

@@ -35,7 +35,7 @@ import { acquireDirLock } from './dirLock.js';
 import { RECORD_BYTES, RecordType, encodeRecord, isHeader, scanJournal, FORMAT_VERSION, type JournalRecord } from './journal.js';
 import { createJournal, exists, fsyncDir, writeAll } from './fileOps.js';
 import { LoadTable } from './loadTable.js';
-import { LoadReader, type ReadMetrics } from './loader.js';
+import { DEFAULT_INFLIGHT, LoadReader, type ReadMetrics } from './loader.js';
 
 const ROOT_BYTES = 32;
 const ROOTS_PER_LOAD_BYTES = SEALS_PER_LOAD * ROOT_BYTES;
@@ -59,6 +59,17 @@ export interface LoadSourceOptions {
   /** Loads outside the current mining range/shard can be hidden from the miner. */
   minable?: (loadIndex: bigint) => boolean;
   metrics?: ReadMetrics;
+}
+
+/**
+ * The LoadSource the store hands out, plus two cheaper reads for backends that copy the load into
+ * their own memory anyway (a SharedArrayBuffer for CPU workers, a GPU staging buffer): `readInto`
+ * fills a caller buffer (no allocation), `withLoad` lends the reader's aligned buffer (no copy).
+ */
+export interface StoreLoadSource extends LoadSource {
+  readInto(loadIndex: bigint, target: Uint8Array): Promise<Uint8Array>;
+  /** `fn`'s view is valid only until the promise it returns settles. */
+  withLoad<T>(loadIndex: bigint, fn: (view: Uint8Array) => T | Promise<T>): Promise<T>;
 }
 
 export interface StoreStats {
@@ -139,7 +150,7 @@ export class SealedStore {
       const roots = await open(join(dir, 'roots.bin'), rw, 0o644);
       handles.push(roots);
       fsyncDir(dir);
-      reader = LoadReader.open(join(dir, 'sealed.bin'), { inflight: opts.readInflight ?? 32, direct: opts.direct ?? 'auto' });
+      reader = LoadReader.open(join(dir, 'sealed.bin'), { inflight: opts.readInflight ?? DEFAULT_INFLIGHT, direct: opts.direct ?? 'auto' });
       const store = new SealedStore(dir, Uint8Array.from(opts.minerId), { table, journal, journalBytes: validBytes, raw, sealed, roots, reader, unlock });
       const missingRoots = [...table.loads].filter(([, st]) => st.complete && !st.rootsValid).map(([L]) => L);
       await store.#persistRoots(missingRoots);
@@ -296,7 +307,7 @@ export class SealedStore {
    * The miner's view: availability = sealed mask, except seal 0 of load 0 (its leaf is the flow
    * placeholder, never provable); reads are the 256 KiB sealed loads, O_DIRECT where allowed.
    */
-  loadSource(opts: LoadSourceOptions = {}): LoadSource {
+  loadSource(opts: LoadSourceOptions = {}): StoreLoadSource {
     const { minable, metrics } = opts;
     return {
       availability: (loadIndex: bigint): bigint => {
@@ -305,6 +316,11 @@ export class SealedStore {
         return loadIndex === 0n ? mask & ~1n : mask;
       },
       read: (loadIndex: bigint): Promise<Uint8Array> => this.#reader.readLoad(loadIndex, metrics),
+      readInto: (loadIndex: bigint, target: Uint8Array): Promise<Uint8Array> => {
+        if (target.length < BYTES_PER_LOAD) return Promise.reject(new RangeError(`readInto: target has ${target.length} bytes, need ${BYTES_PER_LOAD}`));
+        return this.#reader.readLoad(loadIndex, metrics, target.subarray(0, BYTES_PER_LOAD));
+      },
+      withLoad: <T>(loadIndex: bigint, fn: (view: Uint8Array) => T | Promise<T>): Promise<T> => this.#reader.withLoad(loadIndex, fn, metrics),
     };
   }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LoadReader } from '../../src/store/loader.js';
-import { THREADPOOL_SIZE, envWithThreadpool } from '../../src/store/threadpool.js';
+import { THREADPOOL_SIZE, loaderEnv } from '../../src/store/threadpool.js';
 import { spawnSync } from 'node:child_process';
 import { MinerError } from '../../src/errors.js';
 
@@ -24,11 +24,12 @@ function expected(L: number): Uint8Array {
 test('loader: the pool size is what the environment said at process start', () => {
   const atStart = process.env['UV_THREADPOOL_SIZE'];
   assert.equal(THREADPOOL_SIZE, atStart === undefined ? 4 : Number(atStart));
-  const env = envWithThreadpool(100);
-  assert.equal(env['UV_THREADPOOL_SIZE'], '100');
+  const env = loaderEnv(200);
+  assert.equal(env['UV_THREADPOOL_SIZE'], '200');
+  assert.equal(env['MALLOC_MMAP_THRESHOLD_'] !== undefined, true);
   const child = spawnSync(process.execPath, ['--input-type=module', '-e',
     `const m = await import(${JSON.stringify(new URL('../../src/store/threadpool.js', import.meta.url).href)}); console.log(m.THREADPOOL_SIZE)`], { env, encoding: 'utf8' });
-  assert.equal(child.stdout.trim(), '100');
+  assert.equal(child.stdout.trim(), '200');
 });
 
 for (const direct of ['auto', false] as const) {
@@ -58,6 +59,20 @@ test('loader: reads into a caller buffer and at seal granularity', async () => {
   await assert.rejects(reader.read(100, 4096), RangeError);
   reader.close();
   await assert.rejects(reader.readLoad(0n), (e) => e instanceof MinerError && e.code === 'STORE_ERROR');
+});
+
+test('loader: zero-copy withLoad lends the buffer until fn settles', async () => {
+  const reader = LoadReader.open(file, { inflight: 2 });
+  const firsts = await Promise.all([1, 2, 3, 4].map((L) => reader.withLoad(BigInt(L), async (view) => {
+    assert.equal(view.length, LOAD);
+    await new Promise((r) => setTimeout(r, 5)); // other reads wait: the slot stays lent meanwhile
+    return Uint8Array.from(view);
+  })));
+  for (const [i, L] of [1, 2, 3, 4].entries()) assert.deepEqual(firsts[i], expected(L));
+  assert.equal(reader.peakInflight, 2);
+  await assert.rejects(reader.withLoad(1n, () => { throw new Error('consumer failed'); }), /consumer failed/);
+  assert.equal(reader.active, 0, 'the slot is returned after a throwing consumer');
+  reader.close();
 });
 
 test('loader: a missing file is a one-line STORE_ERROR', () => {

@@ -87,6 +87,10 @@ test('store: flow data, completeness, roots, sealing, load source', async () => 
   assert.deepEqual(load.subarray(0, 8192), new Uint8Array([...sealed[0]!, ...sealed[1]!]));
   assert.deepEqual(load.subarray(63 * 4096), sealed[2]);
   assert.equal(store.loadSource({ minable: (L) => L !== 1n }).availability(1n), 0n);
+  const target = new Uint8Array(LOAD);
+  assert.deepEqual(await src.readInto(1n, target), load);
+  assert.deepEqual(target, load);
+  assert.deepEqual(await src.withLoad(1n, (view) => Uint8Array.from(view.subarray(63 * 4096))), sealed[2]);
 
   const reads: number[] = [];
   const metered = store.loadSource({ metrics: { recordRead: (bytes, seconds) => reads.push(bytes, seconds) } });

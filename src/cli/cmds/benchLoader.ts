@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
 import { runLoaderBench } from '../../store/loaderBench.js';
-import { THREADPOOL_SIZE, envWithThreadpool } from '../../store/threadpool.js';
+import { DEFAULT_INFLIGHT } from '../../store/loader.js';
+import { MALLOC_TUNED, THREADPOOL_SIZE, loaderEnv, needsLoaderEnv } from '../../store/threadpool.js';
 
 interface BenchLoaderArgs {
   file: string;
@@ -21,6 +22,7 @@ interface BenchLoaderArgs {
   json: boolean;
   fio: boolean;
   rounds: number;
+  path: 'read' | 'borrowed';
 }
 
 export interface LoaderBenchReport {
@@ -36,6 +38,11 @@ export interface LoaderBenchReport {
   commit: string;
   /** libuv pool threads in the measuring process (reads really in flight = min(inflight, this)). */
   threadpool: number;
+  /** glibc thresholds keep the fresh 256 KiB arrays on the heap (threadpool.ts). */
+  mallocTuned: boolean;
+  /** 'read' = owned arrays (LoadSource.read); 'borrowed' = zero-copy views (withLoad). */
+  path: 'read' | 'borrowed';
+  fioIodepth: number;
   /** Alternating loader/fio slices the time was split into. */
   rounds: number;
   loaderReads: number;
@@ -43,6 +50,8 @@ export interface LoaderBenchReport {
   loaderP99Ms: number;
 }
 
+/** fio's queue depth, fixed as in the reference command; the loader's own depth is --inflight. */
+export const FIO_IODEPTH = 32;
 const FIO_CANDIDATES = ['/usr/bin/fio', '/usr/local/bin/fio'];
 
 function findFio(): string | null {
@@ -76,7 +85,7 @@ export function ensureFio(): string {
 }
 
 /** fio random-read bandwidth on `file` in 10^6 bytes per second. */
-export async function runFio(file: string, seconds: number, iodepth = 32): Promise<number> {
+export async function runFio(file: string, seconds: number, iodepth = FIO_IODEPTH): Promise<number> {
   const fio = ensureFio();
   const args = ['--name=rr', `--filename=${file}`, '--rw=randread', '--bs=256k', `--iodepth=${iodepth}`, '--ioengine=libaio', '--direct=1',
     `--runtime=${seconds}`, '--time_based', '--output-format=json'];
@@ -121,7 +130,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
   let direct = false;
   let fileBytes = 0;
   for (let r = 0; r < rounds; r++) {
-    const loader = await runLoaderBench({ file: args.file, seconds: slice, inflight: args.inflight });
+    const loader = await runLoaderBench({ file: args.file, seconds: slice, inflight: args.inflight, path: args.path });
     loaderBytes += loader.bytes;
     loaderSeconds += loader.seconds;
     loaderReads += loader.reads;
@@ -129,7 +138,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     p99Ms = Math.max(p99Ms, loader.p99Ms);
     direct = loader.direct;
     fileBytes = loader.fileBytes;
-    if (args.fio) fioBytes += (await runFio(args.file, Math.max(1, Math.round(slice)), args.inflight)) * 1e6 * Math.max(1, Math.round(slice));
+    if (args.fio) fioBytes += (await runFio(args.file, Math.max(1, Math.round(slice)))) * 1e6 * Math.max(1, Math.round(slice));
   }
   const loaderMBps = loaderBytes / loaderSeconds / 1e6;
   const fioMBps = args.fio ? fioBytes / (rounds * Math.max(1, Math.round(slice))) / 1e6 : null;
@@ -145,6 +154,9 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     node: process.version,
     commit: buildCommit(),
     threadpool: THREADPOOL_SIZE,
+    mallocTuned: MALLOC_TUNED,
+    path: args.path,
+    fioIodepth: FIO_IODEPTH,
     rounds,
     loaderReads,
     loaderMeanMs: round(meanMsSum / Math.max(1, loaderReads), 3),
@@ -153,13 +165,13 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
 }
 
 /**
- * Runs this same command line again in a child whose libuv pool has `size` threads (the pool of a
- * running ESM process cannot grow). Resolves with the child's exit code, or null when the pool is
+ * Runs this same command line again in a child started with loaderEnv() (pool threads, malloc
+ * thresholds: threadpool.ts says why they cannot be set in a running process). Resolves with the child's exit code, or null when the pool is
  * already large enough and the caller should measure in-process.
  */
 export async function reexecWithThreadpool(size: number): Promise<number | null> {
-  if (THREADPOOL_SIZE >= size) return null;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: envWithThreadpool(size), stdio: 'inherit' });
+  if (!needsLoaderEnv(size)) return null;
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: loaderEnv(size), stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
@@ -178,8 +190,9 @@ export const benchLoaderCommand: CommandModule<object, BenchLoaderArgs> = {
     y
       .option('file', { type: 'string', demandOption: true, describe: 'file to read (use a multi-GB file on the store disk)' })
       .option('seconds', { type: 'number', default: 20, describe: 'duration of each of the two runs' })
-      .option('inflight', { type: 'number', default: 32, describe: 'reads in flight (fio iodepth)' })
+      .option('inflight', { type: 'number', default: DEFAULT_INFLIGHT, describe: 'loader reads in flight (fio keeps iodepth 32)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON line' })
+      .option('path', { choices: ['read', 'borrowed'] as const, default: 'read' as const, describe: 'owned arrays (LoadSource.read) or zero-copy views (withLoad)' })
       .option('rounds', { type: 'number', default: 4, describe: 'alternate loader and fio in this many slices' })
       .option('fio', { type: 'boolean', default: true, describe: 'also run fio (--no-fio skips it)' }) as never,
   handler: async (args) => {
