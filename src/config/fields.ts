@@ -4,6 +4,7 @@
  * file (or env variable) is wrong. Secret values are never echoed (see `secretHex32`).
  */
 import { MinerError } from '../errors.js';
+import { fromHex } from '../bytes.js';
 
 /** Where a value came from: a file path, `env ZGS_NODE__X`, or `overrides`. */
 export interface ValueOrigin {
@@ -54,7 +55,7 @@ const HEX32 = /^(0x)?([0-9a-fA-F]{64})$/;
 export function hex32(at: ValueOrigin, v: unknown): Uint8Array {
   const m = typeof v === 'string' ? HEX32.exec(v.trim()) : null;
   if (!m) throw badConfig(at, '32 bytes as 64 hex digits (0x optional)', v);
-  return Uint8Array.from(Buffer.from(m[2]!, 'hex'));
+  return fromHex(`0x${m[2]!}`, 32);
 }
 
 /** Like hex32, but the message never contains the value (a private key). Returns 0x-prefixed lower-case hex. */

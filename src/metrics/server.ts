@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { MinerError } from '../errors.js';
+import { toHex } from '../bytes.js';
 import type { MinerMetrics } from './metrics.js';
 
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
@@ -37,7 +38,7 @@ function toJson(value: unknown): string {
     value,
     (_k, v: unknown) => {
       if (typeof v === 'bigint') return v.toString();
-      if (v instanceof Uint8Array) return `0x${Buffer.from(v).toString('hex')}`;
+      if (v instanceof Uint8Array) return toHex(v);
       return v;
     },
     2
