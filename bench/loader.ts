@@ -3,7 +3,8 @@
  * Same measurement as `zg-miner bench loader`; prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { benchLoader, reexecWithThreadpool } from '../src/cli/cmds/benchLoader.js';
+import { benchLoader } from '../src/cli/cmds/benchLoader.js';
+import { reexecWithLoaderEnv } from '../src/store/threadpool.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,7 +20,7 @@ if (values.file === undefined) {
   process.stderr.write('usage: node dist/bench/loader.js --file F [--seconds S] [--inflight N] [--rounds R] [--path read|borrowed] [--no-fio]\n');
   process.exit(1);
 }
-const code = await reexecWithThreadpool(Number(values.inflight));
+const code = await reexecWithLoaderEnv(Number(values.inflight));
 if (code !== null) process.exit(code);
 const report = await benchLoader({ file: values.file, seconds: Number(values.seconds), inflight: Number(values.inflight), rounds: Number(values.rounds), path: values.path === 'borrowed' ? 'borrowed' : 'read', fio: !values['no-fio'] });
 process.stdout.write(JSON.stringify(report) + '\n');

@@ -14,6 +14,8 @@
  * So the bin entry should start node with loaderEnv() (see the store report), and
  * `zg-miner bench loader` re-executes itself with it when it is missing.
  */
+import { spawn } from 'node:child_process';
+
 export const WANTED_THREADPOOL_SIZE = 128;
 const LIBUV_DEFAULT = 4;
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: String(4 << 20), MALLOC_TRIM_THRESHOLD_: String(256 << 20) };
@@ -35,4 +37,31 @@ export function loaderEnv(threads = WANTED_THREADPOOL_SIZE): NodeJS.ProcessEnv {
 /** Whether this process lacks the start-up environment for `inflight` concurrent reads. */
 export function needsLoaderEnv(inflight: number): boolean {
   return THREADPOOL_SIZE < inflight || !MALLOC_TUNED;
+}
+
+/**
+ * Runs this same command line again in a child started with loaderEnv() (stdio shared, SIGTERM passed on).
+ * Resolves with the child's exit code, or null when this process already has the environment and
+ * the caller should go on in-process. For long-running commands (mine) and the loader bench.
+ */
+export async function reexecWithLoaderEnv(inflight: number): Promise<number | null> {
+  if (!needsLoaderEnv(inflight)) return null;
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: loaderEnv(inflight), stdio: 'inherit' });
+  // Ctrl+C reaches the whole process group, child included: the parent only waits for it (a second
+  // copy would read as "force exit" to the child). SIGTERM from a supervisor reaches only us: pass it on.
+  const ignore = (): void => undefined;
+  const forward = (sig: NodeJS.Signals): void => {
+    child.kill(sig);
+  };
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', forward);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+    });
+  } finally {
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', forward);
+  }
 }

@@ -5,7 +5,7 @@
  * whether the loader gets what the disk can give. fio comes from Debian; when it is missing and we
  * run as root it is installed with apt-get, else a one-line error says how.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
 import { runLoaderBench } from '../../store/loaderBench.js';
 import { DEFAULT_INFLIGHT } from '../../store/loader.js';
-import { MALLOC_TUNED, THREADPOOL_SIZE, loaderEnv, needsLoaderEnv } from '../../store/threadpool.js';
+import { MALLOC_TUNED, THREADPOOL_SIZE, reexecWithLoaderEnv } from '../../store/threadpool.js';
 
 interface BenchLoaderArgs {
   file: string;
@@ -164,20 +164,6 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
   };
 }
 
-/**
- * Runs this same command line again in a child started with loaderEnv() (pool threads, malloc
- * thresholds: threadpool.ts says why they cannot be set in a running process). Resolves with the child's exit code, or null when the pool is
- * already large enough and the caller should measure in-process.
- */
-export async function reexecWithThreadpool(size: number): Promise<number | null> {
-  if (!needsLoaderEnv(size)) return null;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: loaderEnv(size), stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
-  });
-}
-
 function round(x: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -203,7 +189,7 @@ export const benchLoaderCommand: CommandModule<object, BenchLoaderArgs> = {
     if (!(Number.isInteger(args.inflight) && args.inflight >= 1 && args.inflight <= 256)) {
       throw new MinerError('BAD_INPUT', `--inflight: expected an integer in 1..256, got ${args.inflight}`);
     }
-    const code = await reexecWithThreadpool(args.inflight);
+    const code = await reexecWithLoaderEnv(args.inflight);
     if (code !== null) {
       process.exitCode = code;
       return;
