@@ -1,0 +1,209 @@
+/**
+ * `zg-miner bench loader --file F [--seconds S] [--inflight N] [--json] [--no-fio]`: random 256 KiB
+ * load reads through the miner's loader, next to fio's random-read figure on the same file
+ * (`--rw=randread --bs=256k --iodepth=32 --ioengine=libaio --direct=1`), so an operator sees
+ * whether the loader gets what the disk can give. fio comes from Debian; when it is missing and we
+ * run as root it is installed with apt-get, else a one-line error says how.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandModule } from 'yargs';
+import { MinerError } from '../../errors.js';
+import { runLoaderBench } from '../../store/loaderBench.js';
+import { DEFAULT_INFLIGHT } from '../../store/loader.js';
+import { MALLOC_TUNED, THREADPOOL_SIZE, reexecWithLoaderEnv } from '../../store/threadpool.js';
+
+interface BenchLoaderArgs {
+  file: string;
+  seconds: number;
+  inflight: number;
+  json: boolean;
+  fio: boolean;
+  rounds: number;
+  path: 'read' | 'borrowed';
+}
+
+export interface LoaderBenchReport {
+  loaderMBps: number;
+  fioMBps: number | null;
+  ratio: number | null;
+  file: string;
+  fileBytes: number;
+  direct: boolean;
+  inflight: number;
+  seconds: number;
+  node: string;
+  commit: string;
+  /** libuv pool threads in the measuring process (reads really in flight = min(inflight, this)). */
+  threadpool: number;
+  /** glibc thresholds keep the fresh 256 KiB arrays on the heap (threadpool.ts). */
+  mallocTuned: boolean;
+  /** 'read' = owned arrays (LoadSource.read); 'borrowed' = zero-copy views (withLoad). */
+  path: 'read' | 'borrowed';
+  fioIodepth: number;
+  /** Alternating loader/fio slices the time was split into. */
+  rounds: number;
+  loaderReads: number;
+  loaderMeanMs: number;
+  loaderP99Ms: number;
+}
+
+/** fio's queue depth, fixed as in the reference command; the loader's own depth is --inflight. */
+export const FIO_IODEPTH = 32;
+const FIO_CANDIDATES = ['/usr/bin/fio', '/usr/local/bin/fio'];
+
+function findFio(): string | null {
+  for (const p of FIO_CANDIDATES) if (existsSync(p)) return p;
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir !== '' && existsSync(join(dir, 'fio'))) return join(dir, 'fio');
+  }
+  return null;
+}
+
+/** fio's path, installing the Debian package when running as root. */
+export function ensureFio(): string {
+  const found = findFio();
+  if (found !== null) return found;
+  if (process.getuid?.() !== 0) {
+    throw new MinerError('BAD_INPUT', 'fio is not installed; install it with `sudo apt-get install -y fio` (or pass --no-fio)');
+  }
+  try {
+    execFileSync('apt-get', ['install', '-y', '-q', 'fio'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } catch {
+    try {
+      execFileSync('apt-get', ['update', '-q'], { stdio: 'ignore' });
+      execFileSync('apt-get', ['install', '-y', '-q', 'fio'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    } catch (e) {
+      throw new MinerError('BAD_INPUT', 'fio is not installed and `apt-get install -y fio` failed; install fio by hand (or pass --no-fio)', { cause: e });
+    }
+  }
+  const installed = findFio();
+  if (installed === null) throw new MinerError('BAD_INPUT', 'fio is still missing after apt-get install; install fio by hand (or pass --no-fio)');
+  return installed;
+}
+
+/** fio random-read bandwidth on `file` in 10^6 bytes per second. */
+export async function runFio(file: string, seconds: number, iodepth = FIO_IODEPTH): Promise<number> {
+  const fio = ensureFio();
+  const args = ['--name=rr', `--filename=${file}`, '--rw=randread', '--bs=256k', `--iodepth=${iodepth}`, '--ioengine=libaio', '--direct=1',
+    `--runtime=${seconds}`, '--time_based', '--output-format=json'];
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(fio, args, { maxBuffer: 16 << 20 }, (err, out, errOut) => {
+      if (err) reject(new MinerError('BAD_INPUT', `fio failed on ${file}: ${(errOut || err.message).trim().split('\n')[0]}`, { cause: err }));
+      else resolve(out);
+    });
+  });
+  // fio may print notes before the JSON document.
+  const doc = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs?: { read?: { bw_bytes?: number } }[] };
+  const bw = doc.jobs?.[0]?.read?.bw_bytes;
+  if (typeof bw !== 'number') throw new MinerError('BAD_INPUT', `fio on ${file}: no read bandwidth in its JSON output`);
+  return bw / 1e6;
+}
+
+/** The git commit of this checkout, or ZG_MINER_COMMIT, or "unknown" (e.g. an npm install). */
+export function buildCommit(): string {
+  if (process.env['ZG_MINER_COMMIT']) return process.env['ZG_MINER_COMMIT'];
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Cloud and consumer disks drift (burst credits, throttling) by tens of percent within a minute, so
+ * the two measurements alternate in `rounds` slices (loader, fio, loader, fio, ...) and each total
+ * is bytes over time summed across its slices: both see the same disk conditions.
+ */
+export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<LoaderBenchReport> {
+  const rounds = args.fio ? Math.max(1, Math.min(args.rounds, Math.floor(args.seconds))) : 1;
+  const slice = args.seconds / rounds;
+  let loaderBytes = 0;
+  let loaderSeconds = 0;
+  let loaderReads = 0;
+  let fioBytes = 0;
+  let meanMsSum = 0;
+  let p99Ms = 0;
+  let direct = false;
+  let fileBytes = 0;
+  for (let r = 0; r < rounds; r++) {
+    const loader = await runLoaderBench({ file: args.file, seconds: slice, inflight: args.inflight, path: args.path });
+    loaderBytes += loader.bytes;
+    loaderSeconds += loader.seconds;
+    loaderReads += loader.reads;
+    meanMsSum += loader.meanMs * loader.reads;
+    p99Ms = Math.max(p99Ms, loader.p99Ms);
+    direct = loader.direct;
+    fileBytes = loader.fileBytes;
+    if (args.fio) fioBytes += (await runFio(args.file, Math.max(1, Math.round(slice)))) * 1e6 * Math.max(1, Math.round(slice));
+  }
+  const loaderMBps = loaderBytes / loaderSeconds / 1e6;
+  const fioMBps = args.fio ? fioBytes / (rounds * Math.max(1, Math.round(slice))) / 1e6 : null;
+  return {
+    loaderMBps: round(loaderMBps),
+    fioMBps: fioMBps === null ? null : round(fioMBps),
+    ratio: fioMBps === null ? null : round(loaderMBps / fioMBps, 3),
+    file: args.file,
+    fileBytes,
+    direct,
+    inflight: args.inflight,
+    seconds: args.seconds,
+    node: process.version,
+    commit: buildCommit(),
+    threadpool: THREADPOOL_SIZE,
+    mallocTuned: MALLOC_TUNED,
+    path: args.path,
+    fioIodepth: FIO_IODEPTH,
+    rounds,
+    loaderReads,
+    loaderMeanMs: round(meanMsSum / Math.max(1, loaderReads), 3),
+    loaderP99Ms: round(p99Ms, 3),
+  };
+}
+
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export const benchLoaderCommand: CommandModule<object, BenchLoaderArgs> = {
+  command: 'loader',
+  describe: 'Random 256 KiB load reads through the miner loader, compared with fio on the same file',
+  builder: (y) =>
+    y
+      .option('file', { type: 'string', demandOption: true, describe: 'file to read (use a multi-GB file on the store disk)' })
+      .option('seconds', { type: 'number', default: 20, describe: 'duration of each of the two runs' })
+      .option('inflight', { type: 'number', default: DEFAULT_INFLIGHT, describe: 'loader reads in flight (fio keeps iodepth 32)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON line' })
+      .option('path', { choices: ['read', 'borrowed'] as const, default: 'read' as const, describe: 'owned arrays (LoadSource.read) or zero-copy views (withLoad)' })
+      .option('rounds', { type: 'number', default: 4, describe: 'alternate loader and fio in this many slices' })
+      .option('fio', { type: 'boolean', default: true, describe: 'also run fio (--no-fio skips it)' }) as never,
+  handler: async (args) => {
+    if (!(args.seconds > 0 && args.seconds <= 3600)) throw new MinerError('BAD_INPUT', `--seconds: expected 1..3600, got ${args.seconds}`);
+    if (!(Number.isInteger(args.rounds) && args.rounds >= 1 && args.rounds <= 100)) {
+      throw new MinerError('BAD_INPUT', `--rounds: expected an integer in 1..100, got ${args.rounds}`);
+    }
+    if (!(Number.isInteger(args.inflight) && args.inflight >= 1 && args.inflight <= 256)) {
+      throw new MinerError('BAD_INPUT', `--inflight: expected an integer in 1..256, got ${args.inflight}`);
+    }
+    const code = await reexecWithLoaderEnv(args.inflight);
+    if (code !== null) {
+      process.exitCode = code;
+      return;
+    }
+    const report = await benchLoader(args);
+    if (args.json) {
+      process.stdout.write(JSON.stringify(report) + '\n');
+    } else {
+      process.stdout.write(
+        `loader: ${report.loaderMBps} MB/s (${report.direct ? 'O_DIRECT' : 'page cache'}, ${report.inflight} in flight, ` +
+          `${report.threadpool} pool threads, mean ${report.loaderMeanMs} ms, p99 ${report.loaderP99Ms} ms)\n` +
+          (report.fioMBps === null ? '' : `fio:    ${report.fioMBps} MB/s\nratio:  ${report.ratio}\n`) +
+          `file:   ${report.file} (${report.fileBytes} bytes), ${report.seconds} s each in ${report.rounds} alternating slices, node ${report.node}, commit ${report.commit}\n`
+      );
+    }
+  },
+};

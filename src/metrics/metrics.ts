@@ -1,0 +1,135 @@
+/**
+ * Prometheus metrics of the miner, on a private prom-client Registry (never the global one, so
+ * tests and several miners in one process do not collide). Names use base units and counters end
+ * in `_total` (prom-client and Prometheus conventions). Other folders hold a `MinerMetrics` (import
+ * type only) and call its record* methods; only this folder imports prom-client.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type SubmissionResult = 'accepted' | 'reverted' | 'stale' | 'error';
+
+export interface MinerMetrics {
+  /** Nonces whose scratch pad was computed, per device (also feeds the 60 s hashrate). */
+  recordNonces(device: string, n: number): void;
+  /** BLAKE2b quality hashes, one per held seal of a recalled load. */
+  recordSealHashes(device: string, n: number): void;
+  recordHit(device: string): void;
+  /** A hit the CPU re-check (or a pre-submit check) refused, by reason. */
+  recordHitRejected(reason: string): void;
+  recordSubmission(result: SubmissionResult): void;
+  /** One load read: bytes and wall seconds (the store's loader calls it). */
+  recordRead(bytes: number, seconds: number): void;
+  setSealedSectors(sectors: bigint | number): void;
+  setContextEpoch(epoch: bigint | number): void;
+  /** Nonces per second of a device over the last 60 s (0 before any nonce). */
+  hashrate(device: string): number;
+  /** The exposition text for GET /metrics. */
+  scrape(): Promise<string>;
+  readonly contentType: string;
+}
+
+export interface CreateMetricsOptions {
+  version: string;
+  backend: string;
+  adapter: string;
+  /** Milliseconds clock for the hashrate window (tests pass a fake). */
+  now?: () => number;
+  /** Default process metrics (process_cpu_seconds_total, ...); default true. */
+  processMetrics?: boolean;
+}
+
+export const HASHRATE_WINDOW_SECONDS = 60;
+
+/** Per-second nonce counts of one device over the last HASHRATE_WINDOW_SECONDS seconds. */
+class RateWindow {
+  readonly #counts = new Float64Array(HASHRATE_WINDOW_SECONDS);
+  readonly #seconds = new Float64Array(HASHRATE_WINDOW_SECONDS).fill(-1);
+  #firstSecond = -1;
+
+  add(second: number, n: number): void {
+    if (this.#firstSecond < 0) this.#firstSecond = second;
+    const i = second % HASHRATE_WINDOW_SECONDS;
+    if (this.#seconds[i] !== second) {
+      this.#seconds[i] = second;
+      this.#counts[i] = 0;
+    }
+    this.#counts[i]! += n;
+  }
+
+  /** Average over the window, or over the time since the first nonce if that is shorter. */
+  rate(second: number): number {
+    if (this.#firstSecond < 0) return 0;
+    let sum = 0;
+    for (let i = 0; i < HASHRATE_WINDOW_SECONDS; i++) {
+      const s = this.#seconds[i]!;
+      if (s > second - HASHRATE_WINDOW_SECONDS && s <= second) sum += this.#counts[i]!;
+    }
+    const span = Math.min(HASHRATE_WINDOW_SECONDS, second - this.#firstSecond + 1);
+    return sum / span;
+  }
+}
+
+export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
+  const now = opts.now ?? Date.now;
+  const registry = new Registry();
+  const registers = [registry];
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const nonces = new Counter({ name: 'zg_miner_nonces_total', help: 'Nonces whose scratch pad was computed', labelNames: ['device'], registers });
+  const sealHashes = new Counter({ name: 'zg_miner_seal_hashes_total', help: 'PoRA quality hashes computed (one per held seal of a recalled load)', labelNames: ['device'], registers });
+  const hits = new Counter({ name: 'zg_miner_hits_total', help: 'Nonces whose recalled load holds a seal meeting the target', labelNames: ['device'], registers });
+  const hitsRejected = new Counter({ name: 'zg_miner_hits_rejected_total', help: 'Hits refused by the CPU re-check or pre-submit checks', labelNames: ['reason'], registers });
+  const submissions = new Counter({ name: 'zg_miner_submissions_total', help: 'PoRA answers submitted, by outcome', labelNames: ['result'], registers });
+  const readBytes = new Counter({ name: 'zg_miner_read_bytes_total', help: 'Bytes read from the sealed store for mining', registers });
+  const readSeconds = new Histogram({
+    name: 'zg_miner_read_seconds',
+    help: 'Latency of one sealed-load read',
+    // 50 µs (page cache) to 1 s (a saturated disk).
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers,
+  });
+  const sealedSectors = new Gauge({ name: 'zg_miner_sealed_sectors', help: 'Sectors sealed and minable in the store', registers });
+  const contextEpoch = new Gauge({ name: 'zg_miner_context_epoch', help: 'Epoch of the mining context being mined', registers });
+  const windows = new Map<string, RateWindow>();
+  const second = (): number => Math.floor(now() / 1000);
+  new Gauge({
+    name: 'zg_miner_hashrate',
+    help: `Nonces per second over the last ${HASHRATE_WINDOW_SECONDS} s`,
+    labelNames: ['device'],
+    registers,
+    collect() {
+      const s = second();
+      for (const [device, w] of windows) this.set({ device }, w.rate(s));
+    },
+  });
+  const info = new Gauge({ name: 'zg_miner_info', help: 'Build and backend of this miner (value 1)', labelNames: ['version', 'backend', 'adapter'], registers });
+  info.set({ version: opts.version, backend: opts.backend, adapter: opts.adapter }, 1);
+
+  // Counters reject negative or non-finite increments; a bad caller value is a bug, so fail loudly.
+  const count = (n: number): number => {
+    if (!Number.isFinite(n) || n < 0) throw new RangeError(`metrics: expected a count >= 0, got ${n}`);
+    return n;
+  };
+
+  return {
+    recordNonces(device, n) {
+      nonces.inc({ device }, count(n));
+      let w = windows.get(device);
+      if (w === undefined) windows.set(device, (w = new RateWindow()));
+      w.add(second(), n);
+    },
+    recordSealHashes: (device, n) => sealHashes.inc({ device }, count(n)),
+    recordHit: (device) => hits.inc({ device }),
+    recordHitRejected: (reason) => hitsRejected.inc({ reason }),
+    recordSubmission: (result) => submissions.inc({ result }),
+    recordRead(bytes, seconds) {
+      readBytes.inc(count(bytes));
+      readSeconds.observe(count(seconds));
+    },
+    setSealedSectors: (sectors) => sealedSectors.set(Number(sectors)),
+    setContextEpoch: (epoch) => contextEpoch.set(Number(epoch)),
+    hashrate: (device) => windows.get(device)?.rate(second()) ?? 0,
+    scrape: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

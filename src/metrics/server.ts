@@ -1,0 +1,88 @@
+/**
+ * HTTP endpoint for Prometheus (`GET /metrics`) and a JSON `GET /status` for humans and scripts.
+ * Binds 127.0.0.1 unless told otherwise: metrics reveal the miner's activity, so exposing them is
+ * the operator's explicit choice.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { MinerError } from '../errors.js';
+import { toHex } from '../bytes.js';
+import type { MinerMetrics } from './metrics.js';
+
+export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
+
+export interface MetricsServerOptions {
+  /** "host:port" or "[v6]:port"; port 0 picks a free one. Default 127.0.0.1:9464. */
+  address?: string;
+  metrics: MinerMetrics;
+  status: () => object;
+}
+
+export interface MetricsServer {
+  /** Base URL, e.g. http://127.0.0.1:9464 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function parseListenAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(address.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) {
+    throw new MinerError('BAD_CONFIG', `metrics address: expected "host:port" (e.g. 127.0.0.1:9464), got ${JSON.stringify(address)}`);
+  }
+  return { host: m[1] ?? m[2]!, port };
+}
+
+/** JSON that tolerates bigints (as decimal strings) and byte arrays (as 0x hex). */
+function toJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_k, v: unknown) => {
+      if (typeof v === 'bigint') return v.toString();
+      if (v instanceof Uint8Array) return toHex(v);
+      return v;
+    },
+    2
+  );
+}
+
+export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
+  const { host, port } = parseListenAddress(opts.address ?? DEFAULT_METRICS_ADDRESS);
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      const body = await opts.metrics.scrape();
+      res.writeHead(200, { 'content-type': opts.metrics.contentType }).end(body);
+    } else if (path === '/status') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(toJson(opts.status()));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /status\n');
+    }
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new MinerError('BAD_CONFIG', `metrics address ${host}:${port}: cannot listen (${e.code ?? e.message}); choose another --metrics-address`, { cause: e }))
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address();
+  const boundPort = typeof bound === 'object' && bound !== null ? bound.port : port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${boundPort}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+}

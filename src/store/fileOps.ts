@@ -1,0 +1,49 @@
+/**
+ * Small durable-file helpers for the sealed store: full positional writes, directory fsync (so a
+ * created or renamed file survives power loss), and the atomic creation of a new journal.
+ */
+import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeRecord, headerRecord } from './journal.js';
+
+/** Writes the header to a temp file, syncs it, and renames it into place, so a half-created store never exists. */
+export async function createJournal(dir: string, minerId: Uint8Array): Promise<void> {
+  const tmp = join(dir, 'journal.bin.tmp');
+  const h = await open(tmp, 'w', 0o644);
+  try {
+    await writeAll(h, encodeRecord(headerRecord(minerId)), 0);
+    await h.datasync();
+  } finally {
+    await h.close();
+  }
+  await rename(tmp, join(dir, 'journal.bin'));
+  fsyncDir(dir);
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+export async function writeAll(h: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await h.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
