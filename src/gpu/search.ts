@@ -85,7 +85,7 @@ export class GpuSearcher {
   private slotChunks = -1;
   private residency: GpuResidency | null = null;
   private dummy: GPUBuffer | null = null;
-  private stream: { items: GPUBuffer; masks: GPUBuffer; data: GPUBuffer; staging: GPUBuffer } | null = null;
+  private stream: { masks: GPUBuffer; data: GPUBuffer; staging: GPUBuffer } | null = null;
   private readonly timestamps: boolean;
 
   constructor(ctx: GpuContext, kernels: Kernels, cfg: SearchConfig) {
@@ -464,7 +464,6 @@ export class GpuSearcher {
     if (!this.stream) {
       const L = this.cfg.streamLoads;
       this.stream = {
-        items: makeBuffer(this.ctx, 'stream items', this.cfg.batch * 8, STORAGE),
         masks: makeBuffer(this.ctx, 'stream masks', L * 8, STORAGE),
         data: makeBuffer(this.ctx, 'stream loads', L * BYTES_PER_LOAD, STORAGE),
         staging: makeBuffer(this.ctx, 'stream recall', this.cfg.batch * 16, READBACK),
@@ -532,7 +531,7 @@ export class GpuSearcher {
           uploadBytes(this.ctx, st.data, s * BYTES_PER_LOAD, bytes[s]!);
         });
         this.ctx.device.queue.writeBuffer(st.masks, 0, masks);
-        this.ctx.device.queue.writeBuffer(st.items, 0, new Uint32Array(items));
+        this.ctx.device.queue.writeBuffer(slot.items, 0, new Uint32Array(items));
         this.ctx.device.queue.writeBuffer(slot.counters, 8, new Uint32Array([items.length / 2]));
         enc = this.ctx.device.createCommandEncoder();
         enc.clearBuffer(slot.hits, 0, 16);
