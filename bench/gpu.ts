@@ -23,11 +23,14 @@ const { values } = parseArgs({
     'seal-seconds': { type: 'string', default: '5' },
     'seal-seals': { type: 'string', default: '262144' },
     'gpu-backend': { type: 'string' },
+    // Diagnostics: no load held, so only the scratchpad kernel runs (its share of the time).
+    'scratch-only': { type: 'boolean', default: false },
+    'in-flight': { type: 'string' },
   },
 });
 
 /** A resident source of `loads` loads, all held, in shared chunks of at most 1 GiB. */
-function syntheticSource(loads: number): LoadSource {
+function syntheticSource(loads: number, held: boolean): LoadSource {
   const perChunk = Math.min(loads, 4096);
   const block = new Uint8Array(16 << 20);
   randomFillSync(block);
@@ -42,9 +45,9 @@ function syntheticSource(loads: number): LoadSource {
     chunks.push(sab);
   }
   const masks = new SharedArrayBuffer(loads * 8);
-  new BigUint64Array(masks).fill(UINT64_MAX);
+  new BigUint64Array(masks).fill(held ? UINT64_MAX : 0n);
   return {
-    availability: (L) => (L >= 0n && L < BigInt(loads) ? UINT64_MAX : 0n),
+    availability: (L) => (held && L >= 0n && L < BigInt(loads) ? UINT64_MAX : 0n),
     read: async (L) => {
       const rel = Number(L);
       return new Uint8Array(chunks[Math.floor(rel / perChunk)]!, (rel % perChunk) * BYTES_PER_LOAD, BYTES_PER_LOAD).slice();
@@ -58,6 +61,7 @@ const gpu = await createGpuBackend({
   ...(values.batch ? { batch: Number(values.batch) } : {}),
   keccakLayout: values.layout as KeccakLayout,
   workgroupSize: Number(values.wg),
+  ...(values['in-flight'] ? { inFlight: Number(values['in-flight']) } : {}),
   ...(values['gpu-backend'] ? { gpuBackend: values['gpu-backend'] as 'vulkan' | 'opengl' } : {}),
 });
 const setupSeconds = (performance.now() - t0) / 1000;
@@ -65,7 +69,7 @@ try {
   const info0 = gpu.gpuInfo();
   const range = defaultBenchRange(info0, values.gib !== undefined ? Number(values.gib) : undefined);
   const t1 = performance.now();
-  const data = syntheticSource(range.loads);
+  const data = syntheticSource(range.loads, !values['scratch-only']);
   const mineLength = BigInt(range.loads) * 1024n;
   const job: MineJob = {
     id: 1,
@@ -106,6 +110,7 @@ try {
     workgroupSize: info.workgroupSize,
     batch: info.batch,
     inFlight: info.inFlight,
+    scratchOnly: values['scratch-only'],
     rangeBytes: range.bytes,
     rangeBindings: range.bindings,
     loadsPerBinding: info.loadsPerBinding,
