@@ -7,6 +7,7 @@
 // in different banks. Workgroups loop over the (GPU-counted) work list. Needs blake2b, u64.
 
 const PAD_SLICE_STRIDE: u32 = 1032u;
+override PORA_PREFETCH: bool = true;
 
 struct PoraParams {
   bound: array<vec4<u32>, 2>,  // quality bound as 8 big-endian u32 words (most significant first)
@@ -80,11 +81,25 @@ fn pora_main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
       blake2b_compress(&h, m, 128u, false);
       let dbase = slot * 16384u + lid * 256u;
       let pbase = k * PAD_SLICE_STRIDE;
+      // With PORA_PREFETCH the next 128-byte block is loaded before the current one is
+      // compressed, so the global-memory latency overlaps the 12 BLAKE2b rounds.
+      var nxt: array<vec4<u32>, 8>;
+      if (PORA_PREFETCH) {
+        for (var j = 0u; j < 8u; j++) { nxt[j] = data[dbase + j]; }
+      }
       for (var b = 0u; b < 32u; b++) {
+        var cur: array<vec4<u32>, 8>;
+        if (PORA_PREFETCH) {
+          cur = nxt;
+          if (b < 31u) {
+            for (var j = 0u; j < 8u; j++) { nxt[j] = data[dbase + (b + 1u) * 8u + j]; }
+          }
+        } else {
+          for (var j = 0u; j < 8u; j++) { cur[j] = data[dbase + b * 8u + j]; }
+        }
         for (var j = 0u; j < 8u; j++) {
-          let v = data[dbase + b * 8u + j];
           let p = pbase + b * 32u + j * 4u;
-          m[j] = v ^ vec4<u32>(wg_pad[p], wg_pad[p + 1u], wg_pad[p + 2u], wg_pad[p + 3u]);
+          m[j] = cur[j] ^ vec4<u32>(wg_pad[p], wg_pad[p + 1u], wg_pad[p + 2u], wg_pad[p + 3u]);
         }
         blake2b_compress(&h, m, 128u * (b + 2u), b == 31u);
       }

@@ -10,6 +10,8 @@ export interface KernelOptions {
   keccakLayout: KeccakLayout;
   /** Workgroup size of the per-nonce scratchpad / evaluate / seal kernels (override constants). */
   workgroupSize: number;
+  /** Load the next data block while hashing the current one (pora kernel). */
+  poraPrefetch?: boolean;
 }
 
 export async function compileModule(ctx: GpuContext, kernel: KernelName, layout: KeccakLayout): Promise<GPUShaderModule> {
@@ -64,7 +66,7 @@ export class Kernels {
     return this.get('scratchpad', 'scratchpad_main', { SCRATCHPAD_WG: this.opts.workgroupSize });
   }
   pora(): Promise<GPUComputePipeline> {
-    return this.get('pora', 'pora_main', {});
+    return this.get('pora', 'pora_main', { PORA_PREFETCH: this.opts.poraPrefetch === false ? 0 : 1 });
   }
   seal(): Promise<GPUComputePipeline> {
     return this.get('seal', 'seal_main', { SEAL_WG: this.opts.workgroupSize });
@@ -111,7 +113,8 @@ export function uploadBytes(ctx: GpuContext, dst: GPUBuffer, dstOffset: number, 
   const SLICE = 32 << 20;
   for (let o = 0; o < data.length; o += SLICE) {
     const part = data.subarray(o, Math.min(data.length, o + SLICE));
-    const plain = part.buffer instanceof ArrayBuffer ? part : Uint8Array.from(part);
+    // Dawn takes plain ArrayBuffers; a SharedArrayBuffer view is copied (memcpy) first.
+    const plain = part.buffer instanceof ArrayBuffer ? part : new Uint8Array(part);
     const padded = plain.length % 4 === 0 ? plain : concatPad(plain);
     ctx.device.queue.writeBuffer(dst, dstOffset + o, padded.buffer as ArrayBuffer, padded.byteOffset, padded.length);
   }
