@@ -10,12 +10,18 @@ fn b2_add(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
   let lo = a.x + b.x;
   return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
 }
+// a + b + x in one go: both low-word carries are added into the high word together.
+fn b2_add3(a: vec2<u32>, b: vec2<u32>, x: vec2<u32>) -> vec2<u32> {
+  let s = a.x + b.x;
+  let lo = s + x.x;
+  return vec2<u32>(lo, a.y + b.y + x.y + select(0u, 1u, s < a.x) + select(0u, 1u, lo < s));
+}
 fn b2_g(a: ptr<function, vec2<u32>>, b: ptr<function, vec2<u32>>, c: ptr<function, vec2<u32>>, d: ptr<function, vec2<u32>>, x: vec2<u32>, y: vec2<u32>) {
-  *a = b2_add(b2_add(*a, *b), x);
+  *a = b2_add3(*a, *b, x);
   var t = *d ^ *a; *d = vec2<u32>(t.y, t.x);                                         // rotr 32
   *c = b2_add(*c, *d);
   t = *b ^ *c; *b = vec2<u32>((t.x >> 24u) | (t.y << 8u), (t.y >> 24u) | (t.x << 8u)); // rotr 24
-  *a = b2_add(b2_add(*a, *b), y);
+  *a = b2_add3(*a, *b, y);
   t = *d ^ *a; *d = vec2<u32>((t.x >> 16u) | (t.y << 16u), (t.y >> 16u) | (t.x << 16u)); // rotr 16
   *c = b2_add(*c, *d);
   t = *b ^ *c; *b = vec2<u32>((t.x << 1u) | (t.y >> 31u), (t.y << 1u) | (t.x >> 31u)); // rotr 63

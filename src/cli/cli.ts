@@ -3,11 +3,13 @@
  * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable.
  */
 import yargs, { type Argv } from 'yargs';
+import { devicesCommand } from './cmds/devices.js';
 
 export function getCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('zg-miner')
     .env('ZG_MINER')
+    .command(devicesCommand)
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')
     .recommendCommands()
     .strict()
