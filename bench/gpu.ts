@@ -26,7 +26,7 @@ const { values } = parseArgs({
     // Diagnostics: no load held, so only the scratchpad kernel runs (its share of the time).
     'scratch-only': { type: 'boolean', default: false },
     'in-flight': { type: 'string' },
-    'no-prefetch': { type: 'boolean', default: false },
+    prefetch: { type: 'boolean', default: false },
   },
 });
 
@@ -62,7 +62,7 @@ const gpu = await createGpuBackend({
   ...(values.batch ? { batch: Number(values.batch) } : {}),
   keccakLayout: values.layout as KeccakLayout,
   workgroupSize: Number(values.wg),
-  poraPrefetch: !values['no-prefetch'],
+  poraPrefetch: values.prefetch,
   ...(values['in-flight'] ? { inFlight: Number(values['in-flight']) } : {}),
   ...(values['gpu-backend'] ? { gpuBackend: values['gpu-backend'] as 'vulkan' | 'opengl' } : {}),
 });
@@ -113,7 +113,7 @@ try {
     batch: info.batch,
     inFlight: info.inFlight,
     scratchOnly: values['scratch-only'],
-    poraPrefetch: !values['no-prefetch'],
+    poraPrefetch: values.prefetch,
     rangeBytes: range.bytes,
     rangeBindings: range.bindings,
     loadsPerBinding: info.loadsPerBinding,

@@ -7,7 +7,8 @@
 // in different banks. Workgroups loop over the (GPU-counted) work list. Needs blake2b, u64.
 
 const PAD_SLICE_STRIDE: u32 = 1032u;
-override PORA_PREFETCH: bool = true;
+// Measured on an H100: no faster (the kernel is ALU-bound), so the host leaves it off.
+override PORA_PREFETCH: bool = false;
 
 struct PoraParams {
   bound: array<vec4<u32>, 2>,  // quality bound as 8 big-endian u32 words (most significant first)

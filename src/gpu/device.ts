@@ -225,9 +225,19 @@ export async function withErrorScope<T>(ctx: GpuContext, what: string, fn: () =>
   } catch (e) {
     thrown = e;
   }
-  const validation = await ctx.device.popErrorScope();
-  const oom = await ctx.device.popErrorScope();
-  if (ctx.lost !== null) throw new MinerError('GPU_DEVICE_LOST', `GPU device lost during ${what}: ${ctx.lost}`);
+  let validation: GPUError | null = null;
+  let oom: GPUError | null = null;
+  try {
+    validation = await ctx.device.popErrorScope();
+    oom = await ctx.device.popErrorScope();
+  } catch {
+    // popErrorScope rejects once the device is gone; the lost check below reports it.
+  }
+  if (thrown !== null && ctx.lost === null) {
+    // A failed map or submit is often the first sign of a lost device: give `lost` a moment.
+    await Promise.race([ctx.device.lost, new Promise((r) => setTimeout(r, 100))]);
+  }
+  if (ctx.lost !== null) throw new MinerError('GPU_DEVICE_LOST', `GPU device lost during ${what}: ${ctx.lost}; continue with --backend cpu`);
   if (validation) throw new MinerError('GPU_VALIDATION', `GPU validation error in ${what}: ${oneLine(validation.message)}`);
   if (oom) throw new MinerError('GPU_VALIDATION', `GPU out of memory in ${what}: ${oneLine(oom.message)}`);
   if (thrown !== null) throw thrown;

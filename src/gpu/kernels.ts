@@ -66,7 +66,7 @@ export class Kernels {
     return this.get('scratchpad', 'scratchpad_main', { SCRATCHPAD_WG: this.opts.workgroupSize });
   }
   pora(): Promise<GPUComputePipeline> {
-    return this.get('pora', 'pora_main', { PORA_PREFETCH: this.opts.poraPrefetch === false ? 0 : 1 });
+    return this.get('pora', 'pora_main', { PORA_PREFETCH: this.opts.poraPrefetch === true ? 1 : 0 });
   }
   seal(): Promise<GPUComputePipeline> {
     return this.get('seal', 'seal_main', { SEAL_WG: this.opts.workgroupSize });

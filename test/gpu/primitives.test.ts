@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { blake2b512, keccak256 } from '../../src/core/hash.js';
 import { recallChunkOffset, recallInBound } from '../../src/core/recallRange.js';
 import { UINT64_MAX } from '../../src/spec.js';
+import { MinerError } from '../../src/errors.js';
 import { acquireGpu, releaseGpu, withErrorScope, type GpuContext } from '../../src/gpu/device.js';
 import { compileModule, makeBuffer, makePipeline, readBack, STORAGE, UNIFORM } from '../../src/gpu/kernels.js';
 import type { KeccakLayout } from '../../src/gpu/shaders.js';
@@ -132,5 +133,37 @@ describe('GPU primitives vs core/', { skip: gate.skip }, () => {
       assert.equal(got, want, `case ${i}: n=${c.n} mask=${c.mask.toString(16)} id=${c.id}`);
       assert.equal(ov.getUint32(i * 16 + 8, true) === 1, recallInBound(range, want), `inBound case ${i}`);
     });
+  });
+});
+
+describe('GPU errors become MinerError', { skip: gate.skip }, () => {
+  test('a validation error inside a scope is GPU_VALIDATION', async () => {
+    const ctx = await acquireGpu();
+    try {
+      await assert.rejects(
+        withErrorScope(ctx, 'bad buffer', () => {
+          // MAP_READ may only be combined with COPY_DST: a validation error, not a throw.
+          ctx.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
+        }),
+        (e: unknown) => e instanceof MinerError && e.code === 'GPU_VALIDATION' && !e.message.includes('\n')
+      );
+    } finally {
+      releaseGpu(ctx);
+    }
+  });
+
+  test('a device lost mid-work is GPU_DEVICE_LOST', async () => {
+    const ctx = await acquireGpu();
+    try {
+      await assert.rejects(
+        withErrorScope(ctx, 'work', async () => {
+          ctx.device.destroy();
+          await ctx.device.queue.onSubmittedWorkDone();
+        }),
+        (e: unknown) => e instanceof MinerError && e.code === 'GPU_DEVICE_LOST'
+      );
+    } finally {
+      releaseGpu(ctx);
+    }
   });
 });
