@@ -4,7 +4,7 @@
  * figures the bench command adds (`gpuInfo()`). Device loss and validation errors surface as
  * MinerError('GPU_DEVICE_LOST' | 'GPU_VALIDATION') so the caller can fall back to the CPU.
  */
-import { BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
 import { concatBytes, equalBytes, toHex, u256be } from '../bytes.js';
 import { MinerError } from '../errors.js';
 import { createReferenceBackend } from '../backend/referenceBackend.js';
@@ -373,4 +373,29 @@ export async function selfCheck(gpu: GpuBackend): Promise<void> {
     const [rs] = await ref.seal(sealIn, mode);
     if (!equalBytes(gs!, rs!)) throw new MinerError('GPU_VALIDATION', `GPU self-check failed: ${mode} differs from core/; use --backend cpu`);
   }
+  // A tiny resident search (2 loads, half the seals held, an easy target) against the reference.
+  const loads = 2;
+  const sab = new SharedArrayBuffer(loads * BYTES_PER_LOAD);
+  new Uint8Array(sab).set(bytes(41, loads * BYTES_PER_LOAD));
+  const masks = new SharedArrayBuffer(loads * 8);
+  new BigUint64Array(masks).set([0x5555555555555555n, 0xf0f0f0f0f0f0f0f0n]);
+  const mv = new BigUint64Array(masks);
+  const data: LoadSource = {
+    availability: (L) => (L >= 0n && L < BigInt(loads) ? mv[Number(L)]! : 0n),
+    read: async (L) => new Uint8Array(sab, Number(L) * BYTES_PER_LOAD, BYTES_PER_LOAD).slice(),
+    resident: { firstLoad: 0n, loadCount: loads, chunks: [sab], loadsPerChunk: loads, masks },
+  };
+  const job: MineJob = {
+    id: 0,
+    minerId: bytes(43, 32),
+    subtaskDigest: bytes(44, 32),
+    range: { startPosition: 0n, mineLength: BigInt(loads * SECTORS_PER_LOAD), shardId: 0n, shardMask: UINT64_MAX },
+    poraTarget: 1n << 252n,
+    flowLength: BigInt(loads * SECTORS_PER_LOAD),
+  };
+  const nonces: NonceRange = { base: bytes(45, 32), start: 0n, count: 12 };
+  const [gr, rr] = [await gpu.search(job, nonces, data), await ref.search(job, nonces, data)];
+  const key = (r: SearchResult) => r.hits.map((h) => `${toHex(h.nonce)}:${h.sealOffset}:${toHex(h.quality)}`).join(',');
+  if (gr.stats.rejected > 0 || key(gr) !== key(rr) || gr.stats.nonces !== rr.stats.nonces)
+    throw new MinerError('GPU_VALIDATION', `GPU self-check failed: search found ${gr.hits.length} hits (${gr.stats.rejected} rejected), core/ ${rr.hits.length}; use --backend cpu`);
 }
