@@ -248,6 +248,8 @@ export class GpuSearcher {
     signal?: AbortSignal
   ): Promise<void> {
     const src = data.resident!;
+    // The GPU copy of the loads is keyed by the ResidentLoads object: a caller whose load bytes
+    // change (new seals) passes a new object; masks are re-uploaded on every search.
     if (!this.residency || this.residency.source !== src) {
       this.residency?.destroy();
       this.residency = uploadResidency(this.ctx, src, this.cfg.loadsPerBinding);
@@ -324,9 +326,11 @@ export class GpuSearcher {
     free = [];
   }
 
-  private encodeScratchpad(enc: GPUCommandEncoder, slot: Slot, count: number, pipeline: GPUComputePipeline): void {
+  // Timestamps are written on the resident path only: a streaming batch has host work between
+  // its passes, which would count as GPU time.
+  private encodeScratchpad(enc: GPUCommandEncoder, slot: Slot, count: number, pipeline: GPUComputePipeline, stamp = true): void {
     const pass = enc.beginComputePass(
-      slot.query ? { timestampWrites: { querySet: slot.query, beginningOfPassWriteIndex: 0 } } : {}
+      slot.query && stamp ? { timestampWrites: { querySet: slot.query, beginningOfPassWriteIndex: 0 } } : {}
     );
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, slot.bgScratch!);
@@ -335,13 +339,13 @@ export class GpuSearcher {
     pass.end();
   }
 
-  private async encodePora(enc: GPUCommandEncoder, slot: Slot, chunks: number): Promise<void> {
+  private async encodePora(enc: GPUCommandEncoder, slot: Slot, chunks: number, stamp = true): Promise<void> {
     const pipeline = await this.kernels.pora();
     const groups = Math.min(this.cfg.batch, this.ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535);
     for (let c = 0; c < chunks; c++) {
       const last = c === chunks - 1;
       const pass = enc.beginComputePass(
-        slot.query && last ? { timestampWrites: { querySet: slot.query, endOfPassWriteIndex: 1 } } : {}
+        slot.query && last && stamp ? { timestampWrites: { querySet: slot.query, endOfPassWriteIndex: 1 } } : {}
       );
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, slot.bgPora[c]!);
@@ -350,12 +354,12 @@ export class GpuSearcher {
     }
   }
 
-  private encodeReadback(enc: GPUCommandEncoder, slot: Slot, chunks: number): void {
+  private encodeReadback(enc: GPUCommandEncoder, slot: Slot, chunks: number, stamp = true): void {
     const cb = this.countersBytes(chunks);
     const hb = HITS_HEADER + slot.hitCap * HIT_WORDS * 4;
     enc.copyBufferToBuffer(slot.counters, 0, slot.staging, 0, cb);
     enc.copyBufferToBuffer(slot.hits, 0, slot.staging, cb, hb);
-    if (slot.query && slot.resolve) {
+    if (slot.query && slot.resolve && stamp) {
       enc.resolveQuerySet(slot.query, 0, 2, slot.resolve, 0);
       enc.copyBufferToBuffer(slot.resolve, 0, slot.staging, cb + hb, 16);
     }
@@ -377,7 +381,8 @@ export class GpuSearcher {
     stats: SearchStats,
     count: number,
     rerun: () => Promise<void>,
-    grow: (cap: number) => Promise<void>
+    grow: (cap: number) => Promise<void>,
+    stamped = true
   ): Promise<RawHit[]> {
     const cb = this.countersBytes(chunks);
     let words = new Uint32Array(slot.staging.getMappedRange().slice(0));
@@ -397,7 +402,7 @@ export class GpuSearcher {
       if (n > slot.hitCap) throw new MinerError('GPU_VALIDATION', `GPU hit count changed between identical passes (${n} > ${slot.hitCap})`);
     }
     const hb = HITS_HEADER + slot.hitCap * HIT_WORDS * 4;
-    if (slot.query) {
+    if (slot.query && stamped) {
       const t = new BigUint64Array(words.buffer, cb + hb, 2);
       if (t[1]! > t[0]!) this.gpuSeconds += Number(t[1]! - t[0]!) / 1e9;
     }
@@ -493,7 +498,7 @@ export class GpuSearcher {
       next += count;
       this.ctx.device.queue.writeBuffer(slot.padParams, 0, this.padParams(jc, start, count, null));
       let enc = this.ctx.device.createCommandEncoder();
-      this.encodeScratchpad(enc, slot, count, sp);
+      this.encodeScratchpad(enc, slot, count, sp, false);
       enc.copyBufferToBuffer(slot.recall, 0, st.staging, 0, count * 16);
       this.ctx.device.queue.submit([enc.finish()]);
       await st.staging.mapAsync(GPUMapMode.READ, 0, count * 16);
@@ -535,23 +540,23 @@ export class GpuSearcher {
         this.ctx.device.queue.writeBuffer(slot.counters, 8, new Uint32Array([items.length / 2]));
         enc = this.ctx.device.createCommandEncoder();
         enc.clearBuffer(slot.hits, 0, 16);
-        await this.encodePora(enc, slot, 1);
-        this.encodeReadback(enc, slot, 1);
+        await this.encodePora(enc, slot, 1, false);
+        this.encodeReadback(enc, slot, 1, false);
         this.ctx.device.queue.submit([enc.finish()]);
         await slot.staging.mapAsync(GPUMapMode.READ);
         const noStats: SearchStats = { nonces: 0, sealHashes: 0, skipped: 0, rejected: 0 };
         const raw = await this.collect(slot, 1, noStats, 0, async () => {
           const e2 = this.ctx.device.createCommandEncoder();
           e2.clearBuffer(slot.hits, 0, 16);
-          await this.encodePora(e2, slot, 1);
-          this.encodeReadback(e2, slot, 1);
+          await this.encodePora(e2, slot, 1, false);
+          this.encodeReadback(e2, slot, 1, false);
           this.ctx.device.queue.submit([e2.finish()]);
           await slot.staging.mapAsync(GPUMapMode.READ);
         }, async (cap) => {
           this.growHits(slot, cap);
           await this.bindSlot(slot, st.masks, [st.data]);
           this.writePoraParams(slot, jc, 1, () => 0);
-        });
+        }, false);
         for (const h of raw) {
           const [L, e] = group[h.slot] ?? [-1n, { mask: 0n }];
           batchHits.push({ h, L, bytes: bytes[h.slot] ?? new Uint8Array(0), mask: e.mask });
