@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'scratch-only': { type: 'boolean', default: false },
     'in-flight': { type: 'string' },
     prefetch: { type: 'boolean', default: false },
+    'no-robustness': { type: 'boolean', default: false },
   },
 });
 
@@ -63,6 +64,7 @@ const gpu = await createGpuBackend({
   keccakLayout: values.layout as KeccakLayout,
   workgroupSize: Number(values.wg),
   poraPrefetch: values.prefetch,
+  disableRobustness: values['no-robustness'],
   ...(values['in-flight'] ? { inFlight: Number(values['in-flight']) } : {}),
   ...(values['gpu-backend'] ? { gpuBackend: values['gpu-backend'] as 'vulkan' | 'opengl' } : {}),
 });
@@ -114,6 +116,7 @@ try {
     inFlight: info.inFlight,
     scratchOnly: values['scratch-only'],
     poraPrefetch: values.prefetch,
+    robustness: !values['no-robustness'],
     rangeBytes: range.bytes,
     rangeBindings: range.bindings,
     loadsPerBinding: info.loadsPerBinding,

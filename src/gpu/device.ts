@@ -27,6 +27,11 @@ export interface GpuAcquireOptions {
   gpuBackend?: GpuBackendName;
   /** Dawn `adapter=<name>` filter (substring of the adapter name). */
   adapterName?: string;
+  /**
+   * Turns off Dawn's bounds clamping of buffer and array accesses (toggle disable_robustness).
+   * The kernels index in bounds by construction. Measured on an H100: under 1% faster, so off.
+   */
+  disableRobustness?: boolean;
 }
 
 export interface GpuContext {
@@ -56,20 +61,18 @@ export const REQUESTED_LIMITS = [
 /** Every process-wide instance stays here until its device is released (pitfall 1). */
 const liveInstances = new Set<GPU>();
 
-function flagsFor(backend: GpuBackendName, adapterName?: string): string[] {
+function flagsFor(backend: GpuBackendName, opts: GpuAcquireOptions): string[] {
   const flags = backend === 'opengl' ? ['backend=opengl'] : ['backend=vulkan'];
-  if (adapterName !== undefined) flags.push(`adapter=${adapterName}`);
+  if (opts.adapterName !== undefined) flags.push(`adapter=${opts.adapterName}`);
+  if (opts.disableRobustness) flags.push('enable-dawn-features=allow_unsafe_apis,disable_robustness');
   return flags;
 }
 
-async function tryAdapter(
-  backend: GpuBackendName,
-  adapterName?: string
-): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
+async function tryAdapter(backend: GpuBackendName, opts: GpuAcquireOptions): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
   if (backend === 'opengl') process.env.EGL_PLATFORM ??= 'surfaceless';
   let instance: GPU;
   try {
-    instance = create(flagsFor(backend, adapterName));
+    instance = create(flagsFor(backend, opts));
   } catch {
     return null;
   }
@@ -96,7 +99,7 @@ export async function findAdapter(
 ): Promise<{ instance: GPU; adapter: GPUAdapter; backend: GpuBackendName } | null> {
   const order: GpuBackendName[] = opts.gpuBackend ? [opts.gpuBackend] : ['vulkan', 'opengl'];
   for (const backend of order) {
-    const got = await tryAdapter(backend, opts.adapterName);
+    const got = await tryAdapter(backend, opts);
     if (got) return { ...got, backend };
   }
   return null;
@@ -185,7 +188,7 @@ export async function listGpuAdapters(opts: GpuAcquireOptions = {}): Promise<Ada
   const out: AdapterReport[] = [];
   const order: GpuBackendName[] = opts.gpuBackend ? [opts.gpuBackend] : ['vulkan', 'opengl'];
   for (const backend of order) {
-    const got = await tryAdapter(backend, opts.adapterName);
+    const got = await tryAdapter(backend, opts);
     if (!got) continue;
     const a = got.adapter;
     out.push({

@@ -41,6 +41,8 @@ export interface GpuBackendOptions {
   hitCap?: number;
   /** Test knob: loads per GPU data binding (default: what maxStorageBufferBindingSize allows). */
   loadsPerBinding?: number;
+  /** Dawn's disable_robustness toggle (no bounds clamping in the kernels); off by default. */
+  disableRobustness?: boolean;
   /** Skip the known-answer self-check at creation (tests that check the kernels directly). */
   skipSelfCheck?: boolean;
   log?: (line: string) => void;
@@ -100,7 +102,10 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
       'BAD_CONFIG',
       `--devices ${devices.join(',')}: this WebGPU build addresses one adapter per process (device 0); run one zg-miner process per GPU`
     );
-  const ctx = await acquireGpu(opts.gpuBackend ? { gpuBackend: opts.gpuBackend } : {});
+  const ctx = await acquireGpu({
+    ...(opts.gpuBackend ? { gpuBackend: opts.gpuBackend } : {}),
+    ...(opts.disableRobustness ? { disableRobustness: true } : {}),
+  });
   try {
     return await buildBackend(ctx, opts);
   } catch (e) {
