@@ -6,24 +6,15 @@
  * batch k+1. Non-resident sources use a streaming path: the recall results come back, the host
  * reads the held loads and uploads them for the pora pass.
  */
-import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX } from '../spec.js';
-import { concatBytes, equalBytes, u256be } from '../bytes.js';
+import { BYTES_PER_LOAD, UINT64_MAX } from '../spec.js';
 import { MinerError } from '../errors.js';
-import { batchNonce } from '../core/nonce.js';
-import { meetsTarget, qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
-import { pora } from '../verify/verifyAnswer.js';
 import type { Hit, LoadSource, MineJob, NonceRange, SearchResult, SearchStats } from '../backend/backend.js';
-import type { PoraAnswer } from '../types.js';
 import { withErrorScope, type GpuContext } from './device.js';
 import { grid, makeBuffer, READBACK, STORAGE, UNIFORM, uploadBytes, type Kernels } from './kernels.js';
 import { hostLoad, uploadMasks, uploadResidency, type GpuResidency } from './residency.js';
+import { jobConsts, padParams, poraParams, PAD_PARAMS_BYTES, PORA_PARAMS_BYTES, type JobConsts } from './jobParams.js';
+import { HIT_WORDS, HITS_HEADER, parseHits, recheckHit, type RawHit } from './hits.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
-const PAD_PARAMS_BYTES = 208;
-const PORA_PARAMS_BYTES = 48;
-const HIT_WORDS = 12;
-const HITS_HEADER = 16;
-const ZERO32 = new Uint8Array(32);
 
 export interface SearchConfig {
   batch: number;
@@ -51,29 +42,6 @@ interface Slot {
   resolve: GPUBuffer | null;
   bgScratch: GPUBindGroup | null;
   bgPora: GPUBindGroup[];
-}
-
-interface JobConsts {
-  job: MineJob;
-  bound: bigint;
-  boundWords: Uint32Array;
-  preimage: Uint8Array;
-  n: bigint;
-  startLoad: bigint;
-}
-
-/** Fields of a hit as the kernel recorded them. */
-interface RawHit {
-  nonceIdx: number;
-  sealOffset: number;
-  slot: number;
-  chunk: number;
-  quality: Uint8Array;
-}
-
-function u64Words(x: bigint): [number, number] {
-  const v = x & UINT64_MAX;
-  return [Number(v & 0xffffffffn), Number(v >> 32n)];
 }
 
 export class GpuSearcher {
@@ -170,63 +138,14 @@ export class GpuSearcher {
     );
   }
 
-  private writePoraParams(slot: Slot, jc: JobConsts, chunks: number, maskBase: (c: number) => number): void {
-    for (let c = 0; c < chunks; c++) {
-      const p = new Uint32Array(PORA_PARAMS_BYTES / 4);
-      p.set(jc.boundWords, 0);
-      p[8] = c;
-      p[9] = this.cfg.batch;
-      p[10] = maskBase(c);
-      p[11] = slot.hitCap;
-      this.ctx.device.queue.writeBuffer(slot.poraParams[c]!, 0, p);
-    }
-  }
-
-  private padParams(jc: JobConsts, start: bigint, count: number, res: { lo: bigint; hi: bigint; delta: bigint; perChunk: number } | null): Uint32Array {
-    const p = new Uint32Array(PAD_PARAMS_BYTES / 4);
-    new Uint8Array(p.buffer).set(jc.preimage, 0);
-    const put = (at: number, v: bigint) => {
-      const [lo, hi] = u64Words(v);
-      p[at / 4] = lo;
-      p[at / 4 + 1] = hi;
-    };
-    put(128, start);
-    p[136 / 4] = count;
-    p[140 / 4] = res ? 1 : 0;
-    put(144, jc.n);
-    put(152, jc.job.range.shardMask);
-    put(160, jc.job.range.shardId);
-    if (res) {
-      put(168, res.lo);
-      put(176, res.hi);
-      put(200, res.delta);
-    }
-    p[184 / 4] = res ? res.perChunk : 1;
-    p[188 / 4] = this.cfg.batch;
-    p[192 / 4] = res && res.lo <= res.hi ? 0 : 1;
-    return p;
-  }
-
-  private jobConsts(job: MineJob, nonces: NonceRange): JobConsts {
-    const n = job.range.mineLength / LOAD;
-    if (n === 0n) throw new MinerError('BAD_INPUT', 'mineLength / 1024 is 0: nothing can be recalled (the contract panics); fix the range');
-    if (n > UINT64_MAX) throw new MinerError('BAD_INPUT', 'mineLength / 1024 exceeds 2^64: not a valid mining range');
-    const bound = qualityBound(job.poraTarget, targetScaleX64(job.range, job.flowLength));
-    const be = u256be(bound);
-    const boundWords = new Uint32Array(8);
-    for (let w = 0; w < 8; w++) boundWords[w] = ((be[4 * w]! << 24) | (be[4 * w + 1]! << 16) | (be[4 * w + 2]! << 8) | be[4 * w + 3]!) >>> 0;
-    return {
-      job,
-      bound,
-      boundWords,
-      preimage: concatBytes(job.minerId, nonces.base.subarray(0, 32), job.subtaskDigest, rangeDigest(job.range)),
-      n,
-      startLoad: job.range.startPosition / LOAD,
-    };
+  /** PoraParams of every chunk pass of `slot`; chunk c's masks start at c * loadsPerChunk. */
+  private writePoraParams(slot: Slot, jc: JobConsts, chunks: number, loadsPerChunk: number): void {
+    for (let c = 0; c < chunks; c++)
+      this.ctx.device.queue.writeBuffer(slot.poraParams[c]!, 0, poraParams(jc, c, this.cfg.batch, c * loadsPerChunk, slot.hitCap));
   }
 
   async search(job: MineJob, nonces: NonceRange, data: LoadSource, signal?: AbortSignal): Promise<SearchResult> {
-    const jc = this.jobConsts(job, nonces);
+    const jc = jobConsts(job, nonces);
     const stats: SearchStats = { nonces: 0, sealHashes: 0, skipped: 0, rejected: 0 };
     const hits: Hit[] = [];
     if (nonces.count <= 0) return { hits, stats };
@@ -270,10 +189,10 @@ export class GpuSearcher {
     if (src.loadCount === 0 || hi < 0n || lo > UINT64_MAX) window.hi = -1n;
     for (const slot of this.slots) {
       await this.bindSlot(slot, res.chunks.length > 0 ? res.masks : this.dummyBuffer(), res.chunks.length > 0 ? res.chunks : [this.dummyBuffer()]);
-      this.writePoraParams(slot, jc, chunks, (c) => c * res.loadsPerChunk);
+      this.writePoraParams(slot, jc, chunks, res.loadsPerChunk);
     }
     const encodeBatch = async (slot: Slot, start: bigint, count: number) => {
-      this.ctx.device.queue.writeBuffer(slot.padParams, 0, this.padParams(jc, start, count, window.hi >= window.lo ? window : null));
+      this.ctx.device.queue.writeBuffer(slot.padParams, 0, padParams(jc, start, count, this.cfg.batch, window.hi >= window.lo ? window : null));
       const enc = this.ctx.device.createCommandEncoder();
       enc.clearBuffer(slot.counters);
       enc.clearBuffer(slot.hits, 0, 16);
@@ -302,14 +221,14 @@ export class GpuSearcher {
       }, async (cap) => {
         this.growHits(b.slot, cap);
         await this.bindSlot(b.slot, res.chunks.length > 0 ? res.masks : this.dummyBuffer(), res.chunks.length > 0 ? res.chunks : [this.dummyBuffer()]);
-        this.writePoraParams(b.slot, jc, chunks, (c) => c * res.loadsPerChunk);
+        this.writePoraParams(b.slot, jc, chunks, res.loadsPerChunk);
       });
       raw.sort((a, b2) => a.nonceIdx - b2.nonceIdx);
       for (const h of raw) {
         const rel = h.chunk * res.loadsPerChunk + h.slot;
         const loadIndex = src.firstLoad + BigInt(rel);
         const loadBytes = rel < src.loadCount ? hostLoad(src, rel) : null;
-        this.recheck(jc, nonces, b.start, h, loadIndex, loadBytes, data.availability(loadIndex), stats, hits);
+        recheckHit(jc, nonces, b.start, h, loadIndex, loadBytes, data.availability(loadIndex), stats, hits, this.cfg.log);
       }
       free.push(b.slot);
     };
@@ -406,61 +325,7 @@ export class GpuSearcher {
       const t = new BigUint64Array(words.buffer, cb + hb, 2);
       if (t[1]! > t[0]!) this.gpuSeconds += Number(t[1]! - t[0]!) / 1e9;
     }
-    const out: RawHit[] = [];
-    for (let k = 0; k < n; k++) {
-      const r = (cb + HITS_HEADER) / 4 + k * HIT_WORDS;
-      out.push({
-        nonceIdx: words[r]!,
-        sealOffset: words[r + 1]!,
-        slot: words[r + 2]!,
-        chunk: words[r + 3]!,
-        quality: new Uint8Array(words.buffer.slice((r + 4) * 4, (r + 12) * 4)),
-      });
-    }
-    return out;
-  }
-
-  /** The CPU re-check every hit passes before it leaves the backend (pora() + target). */
-  private recheck(
-    jc: JobConsts,
-    nonces: NonceRange,
-    batchStart: bigint,
-    h: RawHit,
-    loadIndex: bigint,
-    load: Uint8Array | null,
-    mask: bigint,
-    stats: SearchStats,
-    hits: Hit[]
-  ): void {
-    const nonce = batchNonce(nonces.base, batchStart + BigInt(h.nonceIdx));
-    const recallPosition = loadIndex * LOAD + BigInt(h.sealOffset * SECTORS_PER_SEAL);
-    let why = '';
-    if (load === null || h.sealOffset >= 64) why = 'hit names a load or seal outside the data';
-    else if (((mask >> BigInt(h.sealOffset)) & 1n) === 0n) why = 'hit names a seal that is not sealed';
-    const sealedData = load ? Uint8Array.from(load.subarray(h.sealOffset * BYTES_PER_SEAL, (h.sealOffset + 1) * BYTES_PER_SEAL)) : new Uint8Array(BYTES_PER_SEAL);
-    if (!why) {
-      const answer: PoraAnswer = {
-        contextDigest: ZERO32,
-        nonce,
-        minerId: jc.job.minerId,
-        range: jc.job.range,
-        recallPosition,
-        sealOffset: BigInt(h.sealOffset),
-        sealedContextDigest: ZERO32,
-        sealedData,
-        merkleProof: [],
-      };
-      const v = pora(answer, jc.job.subtaskDigest);
-      if (!v.ok) why = `pora() rejects it: ${v.reason}`;
-      else if (!equalBytes(v.quality, h.quality)) why = 'GPU quality differs from the CPU';
-      else if (!meetsTarget(v.quality, jc.bound)) why = 'quality does not meet the target on the CPU';
-    }
-    if (why) {
-      stats.rejected++;
-      this.cfg.log(`gpu: rejected hit (nonce index ${batchStart + BigInt(h.nonceIdx)}, seal ${h.sealOffset}): ${why}`);
-      return;
-    }
-    hits.push({ jobId: jc.job.id, nonce, recallPosition, sealOffset: h.sealOffset, quality: h.quality, sealedData });
+    return parseHits(words, cb, n);
   }
 
   // ---- streaming path -----------------------------------------------------------------------
@@ -489,14 +354,14 @@ export class GpuSearcher {
     const slot = this.slots[0]!;
     const st = this.ensureStream();
     await this.bindSlot(slot, st.masks, [st.data]);
-    this.writePoraParams(slot, jc, 1, () => 0);
+    this.writePoraParams(slot, jc, 1, 0);
     const sp = await this.kernels.scratchpad();
     for (let next = 0; next < nonces.count; ) {
       if (signal?.aborted) break;
       const count = Math.min(this.cfg.batch, nonces.count - next);
       const start = nonces.start + BigInt(next);
       next += count;
-      this.ctx.device.queue.writeBuffer(slot.padParams, 0, this.padParams(jc, start, count, null));
+      this.ctx.device.queue.writeBuffer(slot.padParams, 0, padParams(jc, start, count, this.cfg.batch, null));
       let enc = this.ctx.device.createCommandEncoder();
       this.encodeScratchpad(enc, slot, count, sp, false);
       enc.copyBufferToBuffer(slot.recall, 0, st.staging, 0, count * 16);
@@ -555,7 +420,7 @@ export class GpuSearcher {
         }, async (cap) => {
           this.growHits(slot, cap);
           await this.bindSlot(slot, st.masks, [st.data]);
-          this.writePoraParams(slot, jc, 1, () => 0);
+          this.writePoraParams(slot, jc, 1, 0);
         }, false);
         for (const h of raw) {
           const [L, e] = group[h.slot] ?? [-1n, { mask: 0n }];
@@ -564,7 +429,7 @@ export class GpuSearcher {
       }
       batchHits.sort((a, b) => a.h.nonceIdx - b.h.nonceIdx);
       for (const x of batchHits) {
-        this.recheck(jc, nonces, start, x.h, x.L, x.bytes.length === BYTES_PER_LOAD ? x.bytes : null, x.mask, stats, hits);
+        recheckHit(jc, nonces, start, x.h, x.L, x.bytes.length === BYTES_PER_LOAD ? x.bytes : null, x.mask, stats, hits, this.cfg.log);
       }
     }
   }
