@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { benchCommand } from './cmds/bench.js';
 import { selftestCommand } from './cmds/selftest.js';
 import { verifyCommand } from './cmds/verify.js';
+import { devicesCommand } from './cmds/devices.js';
 
 export function getCli(argv: string[]): Argv {
   return yargs(argv)
@@ -14,6 +15,7 @@ export function getCli(argv: string[]): Argv {
     .command(benchCommand)
     .command(selftestCommand)
     .command(verifyCommand)
+    .command(devicesCommand)
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')
     .recommendCommands()
     .strict()

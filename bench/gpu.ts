@@ -1,0 +1,138 @@
+/**
+ * GPU benchmark: PoRA search over a resident synthetic range (every load held) and batch sealing
+ * with the data in GPU memory. Prints one JSON object. Not a test.
+ *
+ *   node dist/bench/gpu.js [--seconds 10] [--batch N] [--gib G] [--layout pairs|interleaved]
+ *                          [--wg 64] [--seal-seconds 5] [--gpu-backend vulkan|opengl]
+ */
+import { randomFillSync } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { BYTES_PER_LOAD, UINT64_MAX } from '../src/spec.js';
+import type { LoadSource, MineJob } from '../src/backend/backend.js';
+import { createGpuBackend } from '../src/gpu/gpuBackend.js';
+import { defaultBenchRange } from '../src/gpu/benchRange.js';
+import type { KeccakLayout } from '../src/gpu/shaders.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    batch: { type: 'string' },
+    gib: { type: 'string' },
+    layout: { type: 'string', default: 'pairs' },
+    wg: { type: 'string', default: '64' },
+    'seal-seconds': { type: 'string', default: '5' },
+    'seal-seals': { type: 'string', default: '262144' },
+    'gpu-backend': { type: 'string' },
+    // Diagnostics: no load held, so only the scratchpad kernel runs (its share of the time).
+    'scratch-only': { type: 'boolean', default: false },
+    'in-flight': { type: 'string' },
+    prefetch: { type: 'boolean', default: false },
+    'no-robustness': { type: 'boolean', default: false },
+  },
+});
+
+/** A resident source of `loads` loads, all held, in shared chunks of at most 1 GiB. */
+function syntheticSource(loads: number, held: boolean): LoadSource {
+  const perChunk = Math.min(loads, 4096);
+  const block = new Uint8Array(16 << 20);
+  randomFillSync(block);
+  const chunks: SharedArrayBuffer[] = [];
+  for (let first = 0; first < loads; first += perChunk) {
+    const n = Math.min(perChunk, loads - first);
+    const sab = new SharedArrayBuffer(n * BYTES_PER_LOAD);
+    const v = new Uint8Array(sab);
+    for (let o = 0; o < v.length; o += block.length) v.set(block.subarray(0, Math.min(block.length, v.length - o)), o);
+    // Make loads differ: stamp the load index into each load's first bytes.
+    for (let l = 0; l < n; l++) new DataView(sab).setUint32(l * BYTES_PER_LOAD, first + l, true);
+    chunks.push(sab);
+  }
+  const masks = new SharedArrayBuffer(loads * 8);
+  new BigUint64Array(masks).fill(held ? UINT64_MAX : 0n);
+  return {
+    availability: (L) => (held && L >= 0n && L < BigInt(loads) ? UINT64_MAX : 0n),
+    read: async (L) => {
+      const rel = Number(L);
+      return new Uint8Array(chunks[Math.floor(rel / perChunk)]!, (rel % perChunk) * BYTES_PER_LOAD, BYTES_PER_LOAD).slice();
+    },
+    resident: { firstLoad: 0n, loadCount: loads, chunks, loadsPerChunk: perChunk, masks },
+  };
+}
+
+const t0 = performance.now();
+const gpu = await createGpuBackend({
+  ...(values.batch ? { batch: Number(values.batch) } : {}),
+  keccakLayout: values.layout as KeccakLayout,
+  workgroupSize: Number(values.wg),
+  poraPrefetch: values.prefetch,
+  disableRobustness: values['no-robustness'],
+  ...(values['in-flight'] ? { inFlight: Number(values['in-flight']) } : {}),
+  ...(values['gpu-backend'] ? { gpuBackend: values['gpu-backend'] as 'vulkan' | 'opengl' } : {}),
+});
+const setupSeconds = (performance.now() - t0) / 1000;
+try {
+  const info0 = gpu.gpuInfo();
+  const range = defaultBenchRange(info0, values.gib !== undefined ? Number(values.gib) : undefined);
+  const t1 = performance.now();
+  const data = syntheticSource(range.loads, !values['scratch-only']);
+  const mineLength = BigInt(range.loads) * 1024n;
+  const job: MineJob = {
+    id: 1,
+    minerId: new Uint8Array(32).fill(1),
+    subtaskDigest: new Uint8Array(32).fill(2),
+    range: { startPosition: 0n, mineLength, shardId: 0n, shardMask: UINT64_MAX },
+    poraTarget: 1n << 190n, // rare hits: the bench measures hashing, not re-checks
+    flowLength: mineLength,
+  };
+  const base = new Uint8Array(32).fill(3);
+  const per = info0.batch * info0.inFlight * 2;
+  // Warm-up: uploads the range and runs every pipeline once.
+  await gpu.search(job, { base, start: 0n, count: info0.batch }, data);
+  const uploadSeconds = (performance.now() - t1) / 1000;
+  const gpuBefore = gpu.gpuInfo().gpuSeconds ?? 0;
+  let nonces = 0;
+  let sealHashes = 0;
+  let hits = 0;
+  let rejected = 0;
+  const t2 = performance.now();
+  let start = BigInt(info0.batch);
+  while (performance.now() - t2 < Number(values.seconds) * 1000) {
+    const r = await gpu.search(job, { base, start, count: per }, data);
+    start += BigInt(per);
+    nonces += r.stats.nonces;
+    sealHashes += r.stats.sealHashes;
+    hits += r.hits.length;
+    rejected += r.stats.rejected;
+  }
+  const seconds = (performance.now() - t2) / 1000;
+  const info = gpu.gpuInfo();
+  const seal = await gpu.sealThroughput(Number(values['seal-seals']), Number(values['seal-seconds']));
+  const out = {
+    backend: 'gpu',
+    adapter: info.adapter,
+    gpuBackend: info.gpuBackend,
+    keccakLayout: info.keccakLayout,
+    workgroupSize: info.workgroupSize,
+    batch: info.batch,
+    inFlight: info.inFlight,
+    scratchOnly: values['scratch-only'],
+    poraPrefetch: values.prefetch,
+    robustness: !values['no-robustness'],
+    rangeBytes: range.bytes,
+    rangeBindings: range.bindings,
+    loadsPerBinding: info.loadsPerBinding,
+    nonces,
+    seconds,
+    noncesPerSecond: nonces / seconds,
+    gpuSeconds: info.gpuSeconds === null ? null : info.gpuSeconds - gpuBefore,
+    sealHashesPerSecond: sealHashes / seconds,
+    hits,
+    rejected,
+    sealBytesPerSecond: seal.sealBytesPerSecond,
+    sealSeals: seal.seals,
+    setupSeconds,
+    uploadSeconds,
+  };
+  process.stdout.write(JSON.stringify(out) + '\n');
+} finally {
+  await gpu.dispose();
+}
