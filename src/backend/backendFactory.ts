@@ -18,6 +18,8 @@ export interface BackendOptions {
   cpuPercentage?: number;
   /** Options for the GPU backend (adapter choice, batch size...), passed through as given. */
   gpu?: Record<string, unknown>;
+  /** Where `auto` says which backend it chose and why (default: stderr). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -29,8 +31,7 @@ export async function createBackend(opts: BackendOptions): Promise<PoraBackend> 
     case 'cpu':
       return createCpuBackend(cpuOptions(opts));
     case 'auto':
-      // auto = the GPU when one is usable, else the CPU; no GPU backend is built in yet
-      return createCpuBackend(cpuOptions(opts));
+      return (await autoGpuBackend(opts)) ?? createCpuBackend(cpuOptions(opts));
     case 'gpu':
       return createGpuBackend(opts);
     default:
@@ -45,7 +46,45 @@ function cpuOptions(opts: BackendOptions): CpuBackendOptions {
   return out;
 }
 
-/** The GPU branch. The WebGPU backend (src/gpu/) is wired in here; until then there is no adapter. */
-async function createGpuBackend(_opts: BackendOptions): Promise<PoraBackend> {
-  throw new MinerError('GPU_UNAVAILABLE', 'no GPU adapter found (this build has no GPU backend); use --backend cpu');
+/** A software rasteriser (Mesa llvmpipe/lavapipe, SwiftShader) is a GPU to WebGPU but not to a miner. */
+export const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software/i;
+
+function gpuOptions(opts: BackendOptions): Record<string, unknown> {
+  const g: Record<string, unknown> = { ...(opts.gpu ?? {}) };
+  if (opts.threads !== undefined) g['threads'] = opts.threads;
+  return g;
+}
+
+/**
+ * The GPU branch. The WebGPU module is imported lazily so CPU-only runs never load Dawn.
+ * @throws {MinerError} GPU_UNAVAILABLE when no adapter exists; GPU_VALIDATION when the
+ * known-answer self-check fails.
+ */
+async function createGpuBackend(opts: BackendOptions): Promise<PoraBackend> {
+  const gpu = await import('../gpu/gpuBackend.js');
+  return gpu.createGpuBackend(gpuOptions(opts));
+}
+
+/**
+ * `auto`: the GPU when a hardware adapter exists and passes its self-check, else null (CPU).
+ * A software adapter is skipped here (it is far slower than the CPU backend); `--backend gpu`
+ * still uses it, which is how CI exercises the kernels.
+ */
+async function autoGpuBackend(opts: BackendOptions): Promise<PoraBackend | null> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const device = await import('../gpu/device.js');
+  const forced = opts.gpu?.['gpuBackend'];
+  const adapters = await device.listGpuAdapters(forced === 'vulkan' || forced === 'opengl' ? { gpuBackend: forced } : {});
+  const hardware = adapters.filter((a) => !SOFTWARE_ADAPTER.test(a.description));
+  if (hardware.length === 0) {
+    if (adapters.length > 0) log(`backend auto: only a software GPU (${adapters[0]!.description}); mining on the CPU (--backend gpu forces it)`);
+    return null;
+  }
+  try {
+    return await createGpuBackend(opts);
+  } catch (e) {
+    if (!(e instanceof MinerError)) throw e;
+    log(`backend auto: GPU unusable (${e.message}); mining on the CPU`);
+    return null;
+  }
 }

@@ -8,8 +8,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { execFileSync } from 'node:child_process';
 import { BYTES_PER_LOAD, SECTORS_PER_LOAD, SEALS_PER_LOAD, UINT64_MAX } from '../../spec.js';
 import { UsageError } from '../../errors.js';
-import { BACKEND_CHOICES, createBackend } from '../../backend/backendFactory.js';
-import type { BackendChoice } from '../../backend/backendFactory.js';
+import { backendOptions, openBackend, type BackendArgs } from '../backendOptions.js';
+import { benchSealCommand } from './benchSeal.js';
+import { benchLoaderCommand } from './benchLoader.js';
 import type { LoadSource, MineJob, PoraBackend } from '../../backend/backend.js';
 
 const MIB = 1 << 20;
@@ -121,44 +122,66 @@ export async function measureHashrate(
   };
 }
 
-interface HashrateArgs {
-  backend: BackendChoice;
-  gpu: boolean;
-  threads: number | undefined;
+interface HashrateArgs extends BackendArgs {
   seconds: number;
-  'range-mib': number;
+  'range-mib': number | undefined;
   json: boolean;
+}
+
+/** What a GPU backend adds to the bench JSON (src/gpu/gpuBackend.ts `gpuInfo()`). */
+interface GpuBenchInfo {
+  gpuInfo(): { adapter: string; batch: number; gpuSeconds: number | null; loadsPerBinding: number };
+}
+
+function gpuInfoOf(b: PoraBackend): GpuBenchInfo['gpuInfo'] | null {
+  const g = (b as Partial<GpuBenchInfo>).gpuInfo;
+  return typeof g === 'function' ? g.bind(b) : null;
 }
 
 const hashrateCommand: CommandModule<object, HashrateArgs> = {
   command: ['hashrate', '$0'],
   describe: 'Nonces/s of a backend over synthetic sealed data in memory (the default bench)',
   builder: (y: Argv) =>
-    y
-      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Backend to measure' })
-      .option('gpu', { type: 'boolean', default: false, describe: 'Same as --backend gpu' })
-      .option('threads', { type: 'number', describe: 'CPU worker threads (default: all cores)' })
+    backendOptions(y)
       .option('seconds', { type: 'number', default: 10, describe: 'Measured seconds (after a 1 s warm-up)' })
-      .option('range-mib', { type: 'number', default: 1024, describe: 'Synthetic data held in memory, MiB' })
+      .option('range-mib', {
+        type: 'number',
+        describe: 'Synthetic data held in memory, MiB (default: 1024 on the CPU; on a GPU what fits in device memory, 8 GiB on a real GPU)',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object as the last line' }) as unknown as Argv<HashrateArgs>,
   handler: async (args) => {
     if (!(args.seconds > 0)) throw new UsageError(`--seconds must be positive, got ${args.seconds}`);
-    const choice: BackendChoice = args.gpu ? 'gpu' : args.backend;
     const log = (line: string): void => {
       (args.json ? process.stderr : process.stdout).write(line + '\n');
     };
-    const t0 = performance.now();
-    const data = syntheticResidentSource(args['range-mib']);
-    log(`filled ${args['range-mib']} MiB of synthetic sealed data in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-    const backend = await createBackend(args.threads === undefined ? { backend: choice } : { backend: choice, threads: args.threads });
+    const backend = await openBackend(args);
     try {
+      const gpuInfo = gpuInfoOf(backend);
+      let rangeMiB = args['range-mib'];
+      if (rangeMiB === undefined) {
+        if (gpuInfo) {
+          const { defaultBenchRange } = await import('../../gpu/benchRange.js');
+          rangeMiB = defaultBenchRange(gpuInfo()).bytes / MIB;
+        } else rangeMiB = 1024;
+      }
+      const t0 = performance.now();
+      const data = syntheticResidentSource(rangeMiB);
+      log(`filled ${rangeMiB} MiB of synthetic sealed data in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
       log(`measuring ${backend.info.kind} (${backend.info.device}, ${backend.info.threads} threads) for ${args.seconds} s...`);
-      const r = await measureHashrate(backend, data, { seconds: args.seconds, rangeMiB: args['range-mib'] });
+      const gpuBefore = gpuInfo?.().gpuSeconds ?? null;
+      const r: HashrateResult & Record<string, unknown> = { ...(await measureHashrate(backend, data, { seconds: args.seconds, rangeMiB })) };
+      if (gpuInfo) {
+        const g = gpuInfo();
+        r.adapter = g.adapter;
+        r.batch = g.batch;
+        // Kernel time over warm-up + measured run, from timestamp queries (null without them).
+        r.gpuSeconds = g.gpuSeconds === null || gpuBefore === null ? null : Math.round((g.gpuSeconds - gpuBefore) * 1000) / 1000;
+      }
       if (args.json) process.stdout.write(JSON.stringify(r) + '\n');
       else
         log(
           `${r.noncesPerSecond.toFixed(1)} nonces/s, ${Math.round(r.sealHashesPerSecond)} seal hashes/s ` +
-            `(${SEALS_PER_LOAD} per nonce) over ${r.seconds} s; node ${r.node}, commit ${r.commit}`
+            `(${SEALS_PER_LOAD} per nonce) over ${r.seconds} s using ${r.cpuSeconds} CPU s; node ${r.node}, commit ${r.commit}`
         );
     } finally {
       await backend.dispose();
@@ -167,7 +190,11 @@ const hashrateCommand: CommandModule<object, HashrateArgs> = {
 };
 
 /** `bench` subcommands; the first one with `$0` among its names is the default. */
-export const BENCH_SUBCOMMANDS: CommandModule<object, never>[] = [hashrateCommand as unknown as CommandModule<object, never>];
+export const BENCH_SUBCOMMANDS: CommandModule<object, never>[] = [
+  hashrateCommand as unknown as CommandModule<object, never>,
+  benchSealCommand as unknown as CommandModule<object, never>,
+  benchLoaderCommand as unknown as CommandModule<object, never>,
+];
 
 export const benchCommand: CommandModule = {
   command: 'bench',
