@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, VECTORS_DIR } from '../helpers/cli.js';
+import { gpuGate } from '../helpers/gpu.js';
+
+const gate = await gpuGate();
+
+test('selftest --backend gpu: pora, pora-edge and unseal cases through the WGSL kernels, 0 failed', { skip: gate.skip }, () => {
+  let passed = 0;
+  let skipped = 0;
+  for (const f of readdirSync(VECTORS_DIR).filter((f) => f.endsWith('.json'))) {
+    const cases = JSON.parse(readFileSync(join(VECTORS_DIR, f), 'utf8')).cases as { reconstruct?: unknown[] }[];
+    if (f.startsWith('rs-')) skipped += cases.reduce((n, c) => n + 1 + (c.reconstruct?.length ?? 0), 0);
+    else passed += cases.length;
+  }
+  const r = runCli(['selftest', '--vectors', VECTORS_DIR, '--backend', 'gpu'], { timeoutMs: 300_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout.trim().split('\n').at(-1), `selftest: ${passed} passed, 0 failed, ${skipped} skipped`);
+});
+
+test('bench --backend gpu --json: one JSON object with the CPU keys plus the GPU ones', { skip: gate.skip }, () => {
+  const r = runCli(['bench', '--backend', 'gpu', '--seconds', '1', '--range-mib', '16', '--batch', '256', '--json'], { timeoutMs: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(j.backend, 'gpu');
+  for (const k of ['threads', 'noncesPerSecond', 'sealHashesPerSecond', 'seconds', 'rangeMiB', 'device', 'node', 'commit', 'adapter', 'batch', 'gpuSeconds'])
+    assert.ok(k in j, `missing ${k}`);
+  assert.equal(j.batch, 256);
+  assert.equal(j.rangeMiB, 16);
+  assert.ok(j.noncesPerSecond > 0);
+  // Every load is held, so each nonce hashes all 64 seals.
+  assert.ok(Math.abs(j.sealHashesPerSecond - 64 * j.noncesPerSecond) <= 64, `${j.sealHashesPerSecond} vs 64 x ${j.noncesPerSecond}`);
+});
