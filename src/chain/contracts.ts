@@ -4,7 +4,7 @@
  * Only ABIs and creation bytecode are used; nothing is compiled here.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { MinerError } from '../errors.js';
 
 export interface ContractArtifact {
@@ -27,7 +27,7 @@ export const DEVNET_CONTRACTS = [
 ] as const;
 
 const WHERE_TO_GET =
-  'the compiled 0G contracts: pass --contracts PATH (an artifacts.json as in ../shared/zgs-contracts, or the artifacts/ folder `npx hardhat compile` writes in github.com/0gfoundation/0g-storage-contracts)';
+  'the compiled 0G contracts (an artifacts.json as in ../shared/zgs-contracts, or the artifacts/ folder `npx hardhat compile` writes in github.com/0gfoundation/0g-storage-contracts)';
 
 function asArtifact(name: string, raw: unknown, where: string): ContractArtifact {
   const o = raw as { abi?: unknown; bytecode?: unknown } | null;
@@ -77,22 +77,27 @@ function loadHardhatDir(dir: string): ContractSet {
  */
 export function loadContracts(path: string, required: readonly string[] = DEVNET_CONTRACTS): ContractSet {
   const p = resolve(path);
-  if (!existsSync(p)) throw new MinerError('BAD_INPUT', `contracts not found at ${p}; this needs ${WHERE_TO_GET}`);
+  if (!existsSync(p)) throw new MinerError('BAD_INPUT', `contracts not found at ${p}; pass --contracts PATH with ${WHERE_TO_GET}`);
   const set = statSync(p).isDirectory() ? loadHardhatDir(p) : loadBundle(p);
   const missing = required.filter((n) => !set.has(n));
   if (missing.length > 0)
-    throw new MinerError('BAD_INPUT', `${p}: missing contract(s) ${missing.join(', ')}; this needs ${WHERE_TO_GET}`);
+    throw new MinerError('BAD_INPUT', `${p}: missing contract(s) ${missing.join(', ')}; pass --contracts PATH with ${WHERE_TO_GET}`);
   return set;
 }
 
 /**
- * The default contracts location: `../shared/zgs-contracts/artifacts.json` next to the repo root.
- * @throws {MinerError} when it does not exist.
+ * The default contracts location: `../shared/zgs-contracts/artifacts.json` beside the repo root
+ * (the nearest ancestor holding one, so a git worktree nested deeper finds the same file).
+ * @throws {MinerError} when none exists.
  */
 export function defaultContractsPath(repoRoot: string): string {
-  const p = resolve(repoRoot, '..', 'shared', 'zgs-contracts', 'artifacts.json');
-  if (!existsSync(p)) throw new MinerError('BAD_INPUT', `no contracts at ${p}; pass --contracts PATH with ${WHERE_TO_GET}`);
-  return p;
+  const first = resolve(repoRoot, '..', 'shared', 'zgs-contracts', 'artifacts.json');
+  for (let dir = resolve(repoRoot); ; dir = dirname(dir)) {
+    const p = join(dirname(dir), 'shared', 'zgs-contracts', 'artifacts.json');
+    if (existsSync(p)) return p;
+    if (dirname(dir) === dir) break;
+  }
+  throw new MinerError('BAD_INPUT', `no contracts at ${first}; pass --contracts PATH with ${WHERE_TO_GET}`);
 }
 
 export function artifact(set: ContractSet, name: string): ContractArtifact {
