@@ -3,11 +3,17 @@
  * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable.
  */
 import yargs, { type Argv } from 'yargs';
+import { mineCommand } from './cmds/mine.js';
+import { devnetCommand } from './cmds/devnet.js';
+import { importCommand } from './cmds/import.js';
 
 export function getCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('zg-miner')
     .env('ZG_MINER')
+    .command(mineCommand)
+    .command(devnetCommand)
+    .command(importCommand)
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')
     .recommendCommands()
     .strict()

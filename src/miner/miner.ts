@@ -140,7 +140,7 @@ export class Miner {
   private onContext(wc: WorkerContextView): void {
     this.o.metrics?.setContextEpoch(wc.context.epoch);
     if (wc.poraTarget === 0n) return this.setPause('outside this miner id\'s subtask window (or the epoch has enough submissions)');
-    if (equalBytes(wc.context.digest, EMPTY_HASH)) return this.setPause('the context digest is EMPTY_HASH (epoch materialised too late)');
+    if (equalBytes(wc.context.digest, EMPTY_HASH)) return this.setPause('the context digest is EMPTY_HASH (no epoch made yet, or it was made more than 8191 blocks late)');
     const cur = this.active;
     if (
       cur &&
@@ -213,13 +213,13 @@ export class Miner {
       this.windowNonces += res.stats.nonces;
       this.o.metrics?.recordNonces(dev, res.stats.nonces);
       this.o.metrics?.recordSealHashes(dev, res.stats.sealHashes);
-      for (let i = 0; i < res.stats.rejected; i++) this.o.metrics?.recordRejectedHit('cpu-recheck');
-      if (res.hits.length > 0) this.o.metrics?.recordHits(dev, res.hits.length);
+      for (let i = 0; i < res.stats.rejected; i++) this.o.metrics?.recordHitRejected('cpu_recheck');
       for (const hit of res.hits) {
         this.totals.hits++;
+        this.o.metrics?.recordHit(dev);
         if (hit.recallPosition === 0n) {
           // Seal 0 of load 0: leaf 0 is the flow's placeholder and can never be proven.
-          this.o.metrics?.recordRejectedHit('seal0-load0');
+          this.o.metrics?.recordHitRejected('seal0_load0');
           continue;
         }
         this.queue.push({ hit, active: a });

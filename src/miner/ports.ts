@@ -56,14 +56,14 @@ export interface MinerChain {
   submit(answer: PoraAnswer): Promise<SubmitOutcomeView>;
 }
 
-/** Metric hooks (cli/ adapts them to metrics/'s MinerMetrics); every method is optional work. */
+/** Metric hooks: the subset of metrics/'s `MinerMetrics` the miner calls (cli/ passes it in). */
 export interface MinerMetricsSink {
   recordNonces(device: string, n: number): void;
   recordSealHashes(device: string, n: number): void;
-  recordHits(device: string, n: number): void;
-  recordRejectedHit(reason: string): void;
+  recordHit(device: string): void;
+  recordHitRejected(reason: string): void;
   recordSubmission(result: SubmitResult): void;
-  setSealedSectors(n: bigint): void;
+  setSealedSectors(sectors: bigint): void;
   setContextEpoch(epoch: bigint): void;
 }
 
