@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startTestChain, advanceEpoch, MemoryStore, type TestChain } from '../helpers/chain.js';
-import { submitToFlow } from '../../src/chain/flowUpload.js';
 import { bindMinerChain } from '../../src/chain/minerChain.js';
 import { submitAnswer } from '../../src/chain/submitter.js';
 import { readVerifyView } from '../../src/chain/verifyView.js';
-import { DirDataSource, nodeRootsFor } from '../../src/miner/dataSource.js';
+import { DirDataSource } from '../../src/miner/dataSource.js';
 import { FlowFollower } from '../../src/miner/flowFollower.js';
 import { Sealer } from '../../src/miner/sealer.js';
 import { FlowProofs } from '../../src/miner/flowProofs.js';
@@ -44,10 +43,7 @@ before(async () => {
   const source = new DirDataSource(join(dir, 'files'));
   for (let i = 0; i < FILES; i++) {
     const data = randomBytes(262144);
-    const sub = await submitToFlow(chain.deployment.flow, chain.admin, {
-      length: BigInt(data.length),
-      nodes: [{ root: nodeRootsFor(data, [10])[0]!, height: 10 }],
-    });
+    const sub = await chain.uploadLoad(data);
     await source.put(sub.txSeq, data);
   }
   // Data submitted in epoch e-1 gets its sealing digest when epoch e is made.

@@ -2,18 +2,23 @@
  * A local anvil with the real 0G contracts (market-enabled set, PoraMine settings 0) for the
  * e2e tests, plus small helpers to upload data and move epochs.
  */
-import { resolve, dirname } from 'node:path';
+import { resolve, dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { JsonRpcProvider, Wallet, NonceManager } from 'ethers';
 import { startAnvil, type AnvilNode } from '../../src/devnet/anvil.js';
 import { loadContracts, defaultContractsPath } from '../../src/chain/contracts.js';
-import { deployMarketEnabled, type Deployment, type MineParams } from '../../src/chain/deploy.js';
+import type { Deployment, MineParams } from '../../src/chain/deploy.js';
+import { deployDevChain, type DevChain } from '../../src/chain/devChain.js';
 import { ChainClient } from '../../src/chain/chainClient.js';
 import { mineBlocks, mineTo } from '../../src/chain/blocks.js';
+import { nodeRootsFor } from '../../src/miner/dataSource.js';
+import type { FlowSubmission } from '../../src/chain/chainClient.js';
 
 /** Repo root from dist/test/helpers/chain.js (or test/helpers/chain.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
+export const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
+/** Window 40 of 100 blocks, one subtask: the miner's window opens right after each epoch start. */
 export const TEST_MINE_PARAMS: MineParams = {
   difficulty: 300n,
   targetMineBlocks: 40n,
@@ -26,38 +31,36 @@ export const TEST_MINE_PARAMS: MineParams = {
 export interface TestChain {
   anvil: AnvilNode;
   deployment: Deployment;
-  provider: JsonRpcProvider;
-  /** Deployer / uploader (anvil account 0). */
-  admin: NonceManager;
+  dev: DevChain;
   /** Miner key (anvil account 1). */
   minerKey: string;
   client: ChainClient;
+  /** Uploads a whole-load (256 KiB) file as one height-10 node. */
+  uploadLoad(data: Uint8Array): Promise<FlowSubmission>;
   stop(): Promise<void>;
 }
 
 export async function startTestChain(opts: { mineParams?: MineParams; blocksPerEpoch?: bigint } = {}): Promise<TestChain> {
   const anvil = await startAnvil();
   try {
-    const provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true });
-    provider.pollingInterval = 100;
-    const admin = new NonceManager(new Wallet(anvil.keys[0]!, provider));
     const set = loadContracts(defaultContractsPath(REPO_ROOT));
-    const deployment = await deployMarketEnabled(set, admin, {
+    const dev = await deployDevChain(anvil.rpcUrl, anvil.keys[0]!, set, {
       mineParams: opts.mineParams ?? TEST_MINE_PARAMS,
       blocksPerEpoch: opts.blocksPerEpoch ?? 100n,
     });
     const minerKey = anvil.keys[1]!;
+    const deployment = dev.deployment;
     const client = new ChainClient({ rpcUrl: anvil.rpcUrl, mineAddress: deployment.mine, flowAddress: deployment.flow, minerKey, pollingMs: 100 });
     return {
       anvil,
       deployment,
-      provider,
-      admin,
+      dev,
       minerKey,
       client,
+      uploadLoad: (data) => dev.upload({ length: BigInt(data.length), nodes: [{ root: nodeRootsFor(data, [10])[0]!, height: 10 }] }),
       async stop() {
         client.destroy();
-        provider.destroy();
+        dev.destroy();
         await anvil.stop();
       },
     };
@@ -67,17 +70,31 @@ export async function startTestChain(opts: { mineParams?: MineParams; blocksPerE
   }
 }
 
-/** Mines to the start of the next epoch + 1 block and materialises it with makeContext(). */
+/** Mines to the start of the next epoch and materialises it with makeContext(). */
 export async function advanceEpoch(chain: TestChain): Promise<void> {
-  const flow = chain.client.flow;
-  const first = (await flow.getFunction('firstBlock').staticCall()) as bigint;
-  const per = (await flow.getFunction('blocksPerEpoch').staticCall()) as bigint;
-  const now = BigInt(await chain.provider.getBlockNumber());
-  const epochsPassed = now <= first ? 0n : (now - first) / per + 1n;
-  const nextStart = first + epochsPassed * per;
-  await mineTo(chain.provider, Number(nextStart));
-  const tx = await flow.connect(chain.admin).getFunction('makeContext').send();
-  await tx.wait();
+  await chain.dev.advanceEpoch();
+}
+
+/** A node-style config.toml for `zg-miner mine` against `chain`. */
+export function writeMinerConfig(file: string, chain: TestChain, dataDir: string): void {
+  const d = chain.deployment;
+  writeFileSync(
+    file,
+    [
+      `blockchain_rpc_endpoint = "${chain.anvil.rpcUrl}"`,
+      `log_contract_address = "${d.flow}"`,
+      `mine_contract_address = "${d.mine}"`,
+      `reward_contract_address = "${d.reward}"`,
+      `miner_key = "${chain.minerKey}"`,
+      `mine_context_query_seconds = 1`,
+      `mine_iter_batch_size = 32`,
+      `data_dir = "${dataDir}"`,
+      '',
+      '[submission_config]',
+      'max_retries = 3',
+      '',
+    ].join('\n')
+  );
 }
 
 export { mineBlocks, mineTo };
