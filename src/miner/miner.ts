@@ -35,6 +35,8 @@ export interface MinerOptions extends MinerDeps {
   follower: FlowFollower;
   sealer: Sealer;
   proofs: FlowProofs;
+  /** The sealed loads to mine (default `store.loadSource()`); cli/ passes one with read metrics. */
+  loadSource?: LoadSource;
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
 }
 
@@ -203,7 +205,7 @@ export class Miner {
         await sleep(200, signal);
         continue;
       }
-      this.loadSource ??= this.o.store.loadSource();
+      this.loadSource ??= this.o.loadSource ?? this.o.store.loadSource();
       const t0 = performance.now();
       const res = await this.o.backend.search(a.job, { base: randomBytes(32), start: 0n, count: this.o.iterBatchSize }, this.loadSource, a.abort.signal);
       const dev = this.device;

@@ -18,6 +18,8 @@ export interface SealerOptions {
   minerId: Bytes32;
   log: MinerLogger;
   metrics?: MinerMetricsSink;
+  /** Loads this miner mines (its shard); others are stored but not sealed. Default: all. */
+  holds?: (loadIndex: bigint) => boolean;
 }
 
 /** Recorded epoch ranges, cached (ranges never change once recorded). */
@@ -59,7 +61,8 @@ export class Sealer {
 
   /** Seals what can be sealed now; returns the number of seals committed. */
   async sealPending(signal?: AbortSignal): Promise<number> {
-    const todo = this.o.store.completeLoads().filter((l) => this.o.store.sealedMask(l) !== FULL_MASK);
+    const holds = this.o.holds ?? (() => true);
+    const todo = this.o.store.completeLoads().filter((l) => holds(l) && this.o.store.sealedMask(l) !== FULL_MASK);
     if (todo.length === 0) return 0;
     await this.ranges.refresh();
     let sealedCount = 0;
@@ -87,9 +90,9 @@ export class Sealer {
         wanted.map((w, k) => ({ sealIndex: w.sealIndex, sealed: sealed[k]!, contextDigest: w.digest }))
       );
       sealedCount += wanted.length;
+      this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
       this.o.log.info(`sealed ${wanted.length} seal(s) of load ${load}`);
     }
-    if (sealedCount > 0) this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
     return sealedCount;
   }
 }

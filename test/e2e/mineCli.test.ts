@@ -25,8 +25,13 @@ interface Run {
   waitFor(re: RegExp, ms: number): Promise<string>;
 }
 
+/** Every child started, killed at the end whatever happened (a failed assertion must not hang the suite). */
+const children = new Set<ChildProcess>();
+
 function runCli(args: string[]): Run {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   const onLine = (l: string): void => {
@@ -111,6 +116,7 @@ before(async () => {
 });
 
 after(async () => {
+  for (const c of children) c.kill('SIGKILL');
   await stopDriver?.();
   await chain?.stop();
 });
@@ -135,6 +141,15 @@ test('mine: accepted answers, clean SIGINT stop, restart resumes without reseali
     const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--backend', 'cpu'];
     const first = runCli(args);
     await first.waitFor(/answer .*: accepted/, 150_000);
+    // Metrics and status over loopback while it runs.
+    const base = /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(await first.waitFor(/metrics on /, 1000))![1]!;
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, /zg_miner_submissions_total\{result="accepted"\} [1-9]/);
+    assert.match(text, /zg_miner_nonces_total\{device="[^"]+"\} [1-9]/);
+    assert.match(text, /zg_miner_sealed_sectors [1-9]/);
+    assert.match(text, /zg_miner_info\{version="[^"]+",backend="cpu",adapter="[^"]+"\} 1/);
+    const status = (await (await fetch(`${base}/status`)).json()) as { submissions: { accepted: number }; mining: boolean };
+    assert.ok(status.submissions.accepted >= 1);
     first.child.kill('SIGINT');
     const e1 = await first.exit;
     assert.equal(e1.code, 0, first.lines.slice(-10).join('\n'));
@@ -147,6 +162,9 @@ test('mine: accepted answers, clean SIGINT stop, restart resumes without reseali
     const e2 = await second.exit;
     assert.equal(e2.code, 0);
     assert.deepEqual(sealedLoads(second.lines), [], 'the restart resealed nothing');
+    // The key never reaches the output.
+    const key = chain.minerKey.slice(2).toLowerCase();
+    assert.ok(![...first.lines, ...second.lines].some((l) => l.toLowerCase().includes(key)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

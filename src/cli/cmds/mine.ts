@@ -103,11 +103,14 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     cleanups.push(() => backend.dispose());
     log.info(`backend ${backend.info.kind}: ${backend.info.device} (${backend.info.threads} thread(s))`);
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
+    metrics.setSealedSectors(store.stats().sealedSectors);
     const chain = bindMinerChain(client, submitPolicy(c));
     const source = new DirDataSource(join(c.dataDir, 'files'));
     const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
     const follower = new FlowFollower({ chain, store, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
-    const sealer = new Sealer({ chain, store, backend, minerId, log, metrics });
+    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
+    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
+    const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
     const miner = new Miner({
       chain,
       store,
@@ -125,6 +128,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       follower,
       sealer,
       proofs: new FlowProofs(store),
+      loadSource: store.loadSource({ metrics, minable: holds }),
       ...(o.onSubmission ? { onSubmission: o.onSubmission } : {}),
     });
     const server: MetricsServer = await startMetricsServer({ address: o.metricsAddress, metrics, status: () => miner.status() });
