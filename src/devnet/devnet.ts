@@ -34,6 +34,8 @@ export interface DevnetOptions {
   /** Milliseconds between driven blocks. */
   blockMs: number;
   log: (line: string) => void;
+  /** Called as soon as anvil runs, so a caller can stop it even if deployment never finishes. */
+  onAnvil?: (anvil: AnvilNode) => void;
 }
 
 export interface Devnet {
@@ -48,6 +50,7 @@ export interface Devnet {
 export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const set = loadContracts(o.contractsPath);
   const anvil = await startAnvil({ ...(o.port !== undefined ? { port: o.port } : {}), log: o.log });
+  o.onAnvil?.(anvil);
   let stopDriver: (() => Promise<void>) | null = null;
   let destroy: (() => void) | null = null;
   const stop = async (): Promise<void> => {

@@ -48,7 +48,7 @@ before(async () => {
   }
   // Data submitted in epoch e-1 gets its sealing digest when epoch e is made.
   await advanceEpoch(chain);
-});
+}, { timeout: 120_000 });
 
 after(async () => {
   await chain?.stop();

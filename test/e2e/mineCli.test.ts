@@ -113,7 +113,7 @@ before(async () => {
     files.set(sub.startPos / 1024n, data);
   }
   stopDriver = chain.dev.startBlockDriver(150, () => {});
-});
+}, { timeout: 120_000 });
 
 after(async () => {
   for (const c of children) c.kill('SIGKILL');

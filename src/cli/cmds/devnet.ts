@@ -13,6 +13,7 @@ import { loadConfig } from '../../config/config.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../backend/backendFactory.js';
 import { defaultContractsPath } from '../../chain/contracts.js';
 import { startDevnet } from '../../devnet/devnet.js';
+import type { AnvilNode } from '../../devnet/anvil.js';
 import { DirDataSource } from '../../miner/dataSource.js';
 import { MinerError } from '../../errors.js';
 import { toHex } from '../../bytes.js';
@@ -70,10 +71,18 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const done = new Promise<{ code: number; reason?: string }>((r) => {
       finish = (code, reason) => r(reason === undefined ? { code } : { code, reason });
     });
-    const timer = setTimeout(
-      () => finish(1, `devnet: timed out after ${args.timeout} s with ${accepted} accepted answer(s)${args['exit-after-submissions'] ? ` of ${args['exit-after-submissions']}` : ''}`),
-      args.timeout * 1000
-    );
+    let anvil: AnvilNode | null = null;
+    let setupDone = false;
+    const timer = setTimeout(() => {
+      const reason = `devnet: timed out after ${args.timeout} s with ${accepted} accepted answer(s)${args['exit-after-submissions'] ? ` of ${args['exit-after-submissions']}` : ''}`;
+      if (setupDone) return finish(1, reason);
+      // Still deploying or starting the miner: nothing awaits `done` yet, so stop anvil and leave.
+      process.stderr.write(`${reason} (during setup)\n`);
+      void (anvil?.stop() ?? Promise.resolve()).finally(() => {
+        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+        process.exit(1);
+      });
+    }, args.timeout * 1000);
     const offSignal = onShutdownSignal(() => finish(0), log);
     log.info(`devnet: contracts from ${contractsPath}, data dir ${dataDir}`);
     const devnet = await startDevnet({
@@ -82,6 +91,9 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       files: args.files,
       blockMs: args['block-ms'],
       log: log.info,
+      onAnvil: (a) => {
+        anvil = a;
+      },
     });
     try {
       const source = new DirDataSource(join(dataDir, 'files'));
@@ -130,6 +142,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         writeAtomically(resolve(args['info-file']), `${JSON.stringify(info, null, 2)}\n`);
         log.info(`devnet: wrote ${resolve(args['info-file'])}`);
       }
+      setupDone = true;
       log.info(`devnet: mining; rpc ${devnet.anvil.rpcUrl}, metrics ${svc.metricsUrl}`);
       const { code, reason } = await done;
       if (reason) process.stderr.write(`${reason}\n`);
