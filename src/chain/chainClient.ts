@@ -73,6 +73,11 @@ export function answerToAbi(a: PoraAnswer): unknown[] {
   ];
 }
 
+/** Calldata of `PoraMine.submit(answer)` (spec §7.1: selector 0xae722e82, 4 + 32·(141 + proof length) bytes). */
+export function encodeSubmit(a: PoraAnswer): string {
+  return mineIface.encodeFunctionData('submit', [answerToAbi(a)]);
+}
+
 /**
  * The revert reason of a failed call as the contract states it: the Error(string) text,
  * `Panic(0x..)`, a decoded custom error name, or null when the error is not a revert.
@@ -231,7 +236,7 @@ export class ChainClient {
   /** `staticCall` of `submit(answer)`: null when it would pass, else the revert reason. */
   async staticSubmit(answer: PoraAnswer, from?: string): Promise<string | null> {
     try {
-      const data = mineIface.encodeFunctionData('submit', [answerToAbi(answer)]);
+      const data = encodeSubmit(answer);
       await this.provider.call({ to: this.mineAddress, data, from: from ?? this.wallet?.address ?? null, blockTag: 'latest' });
       return null;
     } catch (e) {
