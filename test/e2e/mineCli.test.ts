@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -211,6 +211,45 @@ test('mine: kill -9 while sealing loses and corrupts nothing', { timeout: 300_00
     } finally {
       await store.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('import: a transaction\'s file is checked against its node roots and stored; a wrong file is refused in one line', { timeout: 120_000 }, async () => {
+  const { dir, config } = prepareDataDir();
+  try {
+    const [load, data] = [...files.entries()][0]!;
+    const txSeq = load - 1n;
+    const good = join(dir, 'good.bin');
+    writeFileSync(good, data);
+    const ok = runCli(['import', good, '--tx', String(txSeq), '--config', config]);
+    assert.equal((await ok.exit).code, 0, ok.lines.join('\n'));
+    assert.ok(equalBytes(new Uint8Array(readFileSync(join(dir, 'data', 'files', `${txSeq}.bin`))), data));
+    const badFile = join(dir, 'bad.bin');
+    const bad = Uint8Array.from(data);
+    bad[777]! ^= 0xff;
+    writeFileSync(badFile, bad);
+    const no = runCli(['import', badFile, '--tx', String(txSeq + 1n), '--config', config]);
+    assert.equal((await no.exit).code, 1);
+    assert.equal(no.lines.filter((l) => l.length > 0).length, 1, no.lines.join('\n'));
+    assert.match(no.lines[0]!, /^zg-miner: .* is not the file of tx \d+: node 0 \(height 10\) root/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('devnet: SIGINT stops the miner and anvil and exits 0', { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zg-devnet-int-'));
+  try {
+    const info = join(dir, 'info.json');
+    const run = runCli(['devnet', '--info-file', info, '--files', '2']);
+    await run.waitFor(/devnet: mining;/, 180_000);
+    const rpc = String((JSON.parse(readFileSync(info, 'utf8')) as { chainRpc: string }).chainRpc);
+    run.child.kill('SIGINT');
+    const { code } = await run.exit;
+    assert.equal(code, 0, run.lines.slice(-10).join('\n'));
+    await assert.rejects(fetch(rpc, { method: 'POST', body: '{}' }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
