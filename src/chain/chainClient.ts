@@ -3,7 +3,7 @@
  * `computeWorkerContext` and `queryContextAtPosition` are non-view and only meaningful as
  * eth_call (the former from 0x…0A). Values come back as the project's domain types.
  */
-import { Contract, Interface, JsonRpcProvider, Wallet, getBytes, hexlify, isError, type Provider } from 'ethers';
+import { Contract, Interface, JsonRpcProvider, Network, Wallet, getBytes, hexlify, isError, type Provider } from 'ethers';
 import { COMPUTE_WORKER_CONTEXT_CALLER, PORA_VERSION } from '../spec.js';
 import type { Bytes32, EpochRange, MineContext, PoraAnswer } from '../types.js';
 import { MinerError } from '../errors.js';
@@ -40,6 +40,8 @@ export interface ChainClientOptions {
   minerKey?: string;
   /** JSON-RPC polling period for tx receipts (ms). */
   pollingMs?: number;
+  /** Known chain id: the provider then never probes the network on its own. */
+  chainId?: bigint;
 }
 
 const mineIface = new Interface(PORA_MINE_ABI);
@@ -103,7 +105,8 @@ export class ChainClient {
   readonly flowAddress: string;
 
   constructor(opts: ChainClientOptions) {
-    this.provider = new JsonRpcProvider(opts.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+    const network = opts.chainId !== undefined ? Network.from(opts.chainId) : undefined;
+    this.provider = new JsonRpcProvider(opts.rpcUrl, network, { staticNetwork: network ?? true, batchMaxCount: 1 });
     this.provider.pollingInterval = opts.pollingMs ?? 500;
     this.wallet = opts.minerKey ? new Wallet(opts.minerKey, this.provider) : null;
     const runner = this.wallet ?? this.provider;
@@ -111,6 +114,31 @@ export class ChainClient {
     this.flowAddress = opts.flowAddress;
     this.mine = new Contract(opts.mineAddress, mineIface, runner);
     this.flow = new Contract(opts.flowAddress, flowIface, runner);
+  }
+
+  /**
+   * Asks the endpoint for its chain id first, so an unreachable RPC is one clear error instead of
+   * ethers' background "failed to detect network" retries.
+   * @throws {MinerError} CHAIN_ERROR naming the URL.
+   */
+  static async connect(opts: ChainClientOptions): Promise<ChainClient> {
+    let chainId: bigint;
+    try {
+      const res = await fetch(opts.rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = (await res.json()) as { result?: string; error?: { message?: string } };
+      if (typeof body.result !== 'string') throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+      chainId = BigInt(body.result);
+    } catch (e) {
+      const c = (e as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (e as Error).message;
+      throw new MinerError('CHAIN_ERROR', `cannot reach the EVM RPC at ${opts.rpcUrl} (${cause}); check blockchain_rpc_endpoint`, { cause: e });
+    }
+    return new ChainClient({ ...opts, chainId });
   }
 
   get signerAddress(): string | null {

@@ -44,7 +44,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       },
     });
     if (!c.logContractAddress) throw new MinerError('BAD_CONFIG', 'log_contract_address is not set (config file or ZGS_NODE__LOG_CONTRACT_ADDRESS)');
-    const client = new ChainClient({ rpcUrl: c.rpcEndpoint, mineAddress: c.mineContractAddress ?? c.logContractAddress, flowAddress: c.logContractAddress });
+    const client = await ChainClient.connect({ rpcUrl: c.rpcEndpoint, mineAddress: c.mineContractAddress ?? c.logContractAddress, flowAddress: c.logContractAddress });
     try {
       let data: Uint8Array;
       try {

@@ -88,7 +88,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
   if (!c.mineContractAddress) throw new MinerError('BAD_CONFIG', 'mine_contract_address is not set (config file, ZGS_NODE__MINE_CONTRACT_ADDRESS)');
   if (!c.logContractAddress) throw new MinerError('BAD_CONFIG', 'log_contract_address is not set (config file, ZGS_NODE__LOG_CONTRACT_ADDRESS)');
   if (!c.minerKey) throw new MinerError('BAD_CONFIG', 'miner_key is not set (config file, ZGS_NODE__MINER_KEY or --miner-key-file)');
-  const client = new ChainClient({ rpcUrl: c.rpcEndpoint, mineAddress: c.mineContractAddress, flowAddress: c.logContractAddress, minerKey: c.minerKey });
+  const client = await ChainClient.connect({ rpcUrl: c.rpcEndpoint, mineAddress: c.mineContractAddress, flowAddress: c.logContractAddress, minerKey: c.minerKey });
   const cleanups: (() => Promise<void>)[] = [async () => client.destroy()];
   const unwind = async (): Promise<void> => {
     for (const f of cleanups.reverse()) await f().catch(() => {});
