@@ -18,6 +18,8 @@ export interface SubmitPolicy {
   gasIncreaseFactor: number;
   maxRetries: number;
   intervalSecs: number;
+  /** Called before each re-send with the bumped price and the send error (for logs/tests). */
+  onBump?: (gasPrice: bigint, error: string) => void;
 }
 
 export const DEFAULT_SUBMIT_POLICY: SubmitPolicy = { gasIncreaseFactor: 11, maxRetries: 5, intervalSecs: 2 };
@@ -53,7 +55,14 @@ function bump(price: bigint, policy: SubmitPolicy): bigint {
 function isRetryableSend(e: unknown): boolean {
   if (isError(e, 'REPLACEMENT_UNDERPRICED') || isError(e, 'TIMEOUT') || isError(e, 'NONCE_EXPIRED')) return true;
   const m = ((e as Error).message ?? '').toLowerCase();
-  return m.includes('mempool') || m.includes('underpriced') || m.includes('timeout') || m.includes('already known');
+  return (
+    m.includes('mempool') ||
+    m.includes('underpriced') ||
+    m.includes('timeout') ||
+    m.includes('already known') ||
+    m.includes('base fee') ||
+    m.includes('fee too low')
+  );
 }
 
 /** Submits `answer`; never throws for chain-side outcomes (they are returned). */
@@ -90,6 +99,7 @@ export async function submitAnswer(client: ChainClient, answer: PoraAnswer, poli
         }
         if (!isRetryableSend(e) || attempt === policy.maxRetries) throw e;
         gasPrice = bump(gasPrice, policy);
+        policy.onBump?.(gasPrice, (e as Error).message.split('\n')[0] ?? '');
         await sleep(policy.intervalSecs * 1000);
       }
     }

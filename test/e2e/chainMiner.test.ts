@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startTestChain, advanceEpoch, MemoryStore, type TestChain } from '../helpers/chain.js';
 import { bindMinerChain } from '../../src/chain/minerChain.js';
-import { submitAnswer } from '../../src/chain/submitter.js';
+import { submitAnswer, type SubmitPolicy } from '../../src/chain/submitter.js';
 import { readVerifyView } from '../../src/chain/verifyView.js';
 import { DirDataSource } from '../../src/miner/dataSource.js';
 import { FlowFollower } from '../../src/miner/flowFollower.js';
@@ -55,8 +55,8 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function services(submitImpl?: (a: PoraAnswer) => Promise<{ result: 'stale'; reason: string }>) {
-  const bound = bindMinerChain(chain.client);
+function services(submitImpl?: (a: PoraAnswer) => Promise<{ result: 'stale'; reason: string }>, policy?: SubmitPolicy) {
+  const bound = bindMinerChain(chain.client, policy);
   const minerChain = submitImpl ? { ...bound, submit: submitImpl } : bound;
   const backend = createReferenceBackend();
   const follower = new FlowFollower({
@@ -179,8 +179,18 @@ async function s2(recallPosition: bigint): Promise<Uint8Array> {
   return (await chain.client.queryContextAtPosition(recallPosition + 15n)).digest;
 }
 
-test('the mining service submits and gets accepted answers on its own', { timeout: 120_000 }, async () => {
-  const s = services();
+test('the mining service submits and gets accepted answers on its own, bumping a too-low gas price', { timeout: 120_000 }, async () => {
+  // Start below the base fee: the send is refused and the price is raised ×2 per retry.
+  const baseFee = (await chain.client.provider.getBlock('latest'))!.baseFeePerGas!;
+  const bumps: bigint[] = [];
+  const policy: SubmitPolicy = {
+    initialGasPrice: baseFee / 4n,
+    gasIncreaseFactor: 20,
+    maxRetries: 6,
+    intervalSecs: 0,
+    onBump: (p) => bumps.push(p),
+  };
+  const s = services(undefined, policy);
   const accepted: PoraAnswer[] = [];
   const miner = new Miner({
     chain: s.minerChain,
@@ -208,4 +218,6 @@ test('the mining service submits and gets accepted answers on its own', { timeou
   await miner.stop();
   assert.ok(accepted.length >= 1, `no accepted answer: ${JSON.stringify(miner.counts)}`);
   assert.equal(miner.counts.error, 0);
+  assert.ok(baseFee >= 4n, `base fee ${baseFee}`);
+  assert.ok(bumps.length >= 2 && bumps[0] === (baseFee / 4n) * 2n, `bumps ${bumps.join(',')} from ${baseFee / 4n}`);
 });
