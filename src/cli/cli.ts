@@ -3,18 +3,24 @@
  * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable.
  */
 import yargs, { type Argv } from 'yargs';
-import { benchCommand } from './cmds/bench.js';
-import { selftestCommand } from './cmds/selftest.js';
+import { mineCommand } from './cmds/mine.js';
+import { devnetCommand } from './cmds/devnet.js';
+import { importCommand } from './cmds/import.js';
 import { verifyCommand } from './cmds/verify.js';
+import { selftestCommand } from './cmds/selftest.js';
+import { benchCommand } from './cmds/bench.js';
 import { devicesCommand } from './cmds/devices.js';
 
 export function getCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('zg-miner')
     .env('ZG_MINER')
-    .command(benchCommand)
-    .command(selftestCommand)
+    .command(mineCommand)
+    .command(devnetCommand)
+    .command(importCommand)
     .command(verifyCommand)
+    .command(selftestCommand)
+    .command(benchCommand)
     .command(devicesCommand)
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')
     .recommendCommands()

@@ -1,0 +1,42 @@
+# zg-miner: multi-stage image. The runtime stage carries the Vulkan loader so the WebGPU backend
+# (npm `webgpu` = Dawn over Vulkan) can reach an NVIDIA GPU: run it with the NVIDIA container
+# runtime (`docker run --gpus all ...`); NVIDIA_DRIVER_CAPABILITIES must include `graphics`, or the
+# runtime does not mount the Vulkan ICD and only the CPU backend is available.
+#
+#   docker build -t zg-miner .
+#   docker run --gpus all -v $PWD/config.toml:/config.toml -v zg-data:/data zg-miner --config /config.toml --data-dir /data
+
+# ---- build: install all dependencies, compile TypeScript and the wasm module, drop dev deps ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY test ./test
+COPY bench ./bench
+COPY shaders ./shaders
+RUN npm run build && npm prune --omit=dev
+
+# ---- runtime: node + Vulkan loader, no compilers ----
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libvulkan1 ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/shaders ./shaders
+RUN ln -s /app/dist/src/cli/main.js /usr/local/bin/zg-miner && chmod +x /app/dist/src/cli/main.js \
+ && mkdir /data && chown node:node /data
+# Sealed store, miner id and imported files; metrics on 9464 (bind 0.0.0.0 to publish it:
+# --metrics-address 0.0.0.0:9464).
+VOLUME ["/data"]
+EXPOSE 9464
+USER node
+ENTRYPOINT ["zg-miner"]
+CMD ["--help"]

@@ -1,0 +1,158 @@
+/**
+ * `zg-miner devnet`: a local 0G network and a miner on it, in one command. Starts anvil
+ * (127.0.0.1, free port), deploys the real contracts (market-enabled, beacon proxies), uploads
+ * sample data paying the fees, advances epochs and mines with `--backend auto`, printing what it
+ * does. `--exit-after-submissions N` exits 0 after N accepted answers; `--timeout S` exits 1.
+ */
+import { mkdtempSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { loadConfig } from '../../config/config.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../../backend/backendFactory.js';
+import { defaultContractsPath } from '../../chain/contracts.js';
+import { startDevnet } from '../../devnet/devnet.js';
+import type { AnvilNode } from '../../devnet/anvil.js';
+import { DirDataSource } from '../../miner/dataSource.js';
+import { MinerError } from '../../errors.js';
+import { toHex } from '../../bytes.js';
+import { consoleLogger, onShutdownSignal, startMiningService, type MiningService } from './mine.js';
+
+interface DevnetArgs {
+  contracts?: string;
+  backend: string;
+  'exit-after-submissions'?: number;
+  timeout: number;
+  'info-file'?: string;
+  'data-dir'?: string;
+  port?: number;
+  'metrics-address': string;
+  files: number;
+  'block-ms': number;
+}
+
+/** The repo root from dist/src/cli/cmds or src/cli/cmds. */
+function repoRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.includes(`${join('dist', 'src')}`) ? resolve(here, '../../../..') : resolve(here, '../../..');
+}
+
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+export const devnetCommand: CommandModule<object, DevnetArgs> = {
+  command: 'devnet',
+  describe: 'Local chain with the real 0G contracts, sample data and a miner (the quick start)',
+  builder: (y: Argv<object>) =>
+    y
+      .option('contracts', { type: 'string', describe: 'artifacts.json bundle or hardhat artifacts/ folder (default ../shared/zgs-contracts/artifacts.json)' })
+      .option('backend', { type: 'string', choices: BACKEND_CHOICES as unknown as string[], default: 'auto', describe: 'PoRA backend (auto = GPU if present, else CPU)' })
+      .option('exit-after-submissions', { type: 'number', describe: 'exit 0 after this many accepted answers' })
+      .option('timeout', { type: 'number', default: 600, describe: 'seconds before giving up (exit 1)' })
+      .option('info-file', { type: 'string', describe: 'write {chainRpc, chainId, flow, mine, market, reward, minerId, metrics} here once mining' })
+      .option('data-dir', { type: 'string', describe: 'miner data dir (default: a new temp dir, removed on exit)' })
+      .option('port', { type: 'number', describe: 'anvil port (default: a free one)' })
+      .option('metrics-address', { type: 'string', default: '127.0.0.1:0', describe: 'host:port of /metrics (port 0 = free)' })
+      .option('files', { type: 'number', default: 4, describe: 'sample files of 256 KiB to upload' })
+      .option('block-ms', { type: 'number', default: 250, describe: 'milliseconds between driven blocks' }) as unknown as Argv<DevnetArgs>,
+  handler: async (args) => {
+    const log = consoleLogger;
+    const contractsPath = args.contracts !== undefined ? resolve(args.contracts) : defaultContractsPath(repoRoot());
+    const tempDir = args['data-dir'] === undefined ? mkdtempSync(join(tmpdir(), 'zg-devnet-')) : null;
+    const dataDir = resolve(args['data-dir'] ?? tempDir!);
+    const deadline = Date.now() + args.timeout * 1000;
+    let service: MiningService | null = null;
+    let accepted = 0;
+    let finish!: (code: number, reason?: string) => void;
+    const done = new Promise<{ code: number; reason?: string }>((r) => {
+      finish = (code, reason) => r(reason === undefined ? { code } : { code, reason });
+    });
+    let anvil: AnvilNode | null = null;
+    let setupDone = false;
+    const timer = setTimeout(() => {
+      const reason = `devnet: timed out after ${args.timeout} s with ${accepted} accepted answer(s)${args['exit-after-submissions'] ? ` of ${args['exit-after-submissions']}` : ''}`;
+      if (setupDone) return finish(1, reason);
+      // Still deploying or starting the miner: nothing awaits `done` yet, so stop anvil and leave.
+      process.stderr.write(`${reason} (during setup)\n`);
+      void (anvil?.stop() ?? Promise.resolve()).finally(() => {
+        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+        process.exit(1);
+      });
+    }, args.timeout * 1000);
+    const offSignal = onShutdownSignal(() => finish(0), log);
+    log.info(`devnet: contracts from ${contractsPath}, data dir ${dataDir}`);
+    const devnet = await startDevnet({
+      contractsPath,
+      ...(args.port !== undefined ? { port: args.port } : {}),
+      files: args.files,
+      blockMs: args['block-ms'],
+      log: log.info,
+      onAnvil: (a) => {
+        anvil = a;
+      },
+    });
+    try {
+      const source = new DirDataSource(join(dataDir, 'files'));
+      for (const u of devnet.uploads) await source.put(u.submission.txSeq, u.data);
+      const d = devnet.deployment;
+      const config = loadConfig({
+        overrides: {
+          rpcEndpoint: devnet.anvil.rpcUrl,
+          logContractAddress: d.flow,
+          mineContractAddress: d.mine,
+          rewardContractAddress: d.reward,
+          minerKey: devnet.minerKey,
+          dataDir,
+          mineContextQuerySeconds: 1,
+          mineIterBatchSize: 64,
+        },
+      });
+      if (Date.now() > deadline) throw new MinerError('TIMEOUT', `devnet: timed out after ${args.timeout} s while deploying`);
+      service = await startMiningService({
+        config,
+        backend: args.backend as BackendChoice,
+        metricsAddress: args['metrics-address'],
+        flowStartBlock: d.flowDeployBlock,
+        syncSeconds: 1,
+        log,
+        onSubmission: (o) => {
+          if (o.result !== 'accepted') return;
+          accepted++;
+          log.info(`devnet: accepted answer ${accepted}${args['exit-after-submissions'] ? `/${args['exit-after-submissions']}` : ''}`);
+          if (args['exit-after-submissions'] !== undefined && accepted >= args['exit-after-submissions']) finish(0);
+        },
+      });
+      const svc = service;
+      void svc.miner.stopped.then(() => finish(1, 'devnet: the miner stopped on an error (see above)'));
+      if (args['info-file'] !== undefined) {
+        const info = {
+          chainRpc: devnet.anvil.rpcUrl,
+          chainId: devnet.chainId,
+          flow: d.flow,
+          mine: d.mine,
+          market: d.market,
+          reward: d.reward,
+          minerId: toHex(svc.minerId),
+          metrics: svc.metricsUrl,
+        };
+        writeAtomically(resolve(args['info-file']), `${JSON.stringify(info, null, 2)}\n`);
+        log.info(`devnet: wrote ${resolve(args['info-file'])}`);
+      }
+      setupDone = true;
+      log.info(`devnet: mining; rpc ${devnet.anvil.rpcUrl}, metrics ${svc.metricsUrl}`);
+      const { code, reason } = await done;
+      if (reason) process.stderr.write(`${reason}\n`);
+      process.exitCode = code;
+    } finally {
+      clearTimeout(timer);
+      offSignal();
+      await service?.stop();
+      await devnet.stop();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    }
+  },
+};

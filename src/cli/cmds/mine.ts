@@ -1,0 +1,229 @@
+/**
+ * `zg-miner mine` (also the default command: `zg-miner --config config.toml`): the composition
+ * root of the mining service. Config (TOML + ZGS_NODE__* + flags) → chain client (poraVersion
+ * check, miner id) → sealed store → backend → metrics server → flow follower, sealer, mining
+ * loop, submitter. Ctrl+C stops cleanly (search aborted, backend disposed, store closed); a
+ * second Ctrl+C forces the exit.
+ */
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { loadConfig, type MinerConfig } from '../../config/config.js';
+import { SealedStore } from '../../store/sealedStore.js';
+import { createMetrics } from '../../metrics/metrics.js';
+import { startMetricsServer, DEFAULT_METRICS_ADDRESS, type MetricsServer } from '../../metrics/server.js';
+import { createBackend, BACKEND_CHOICES, type BackendChoice } from '../../backend/backendFactory.js';
+import { ChainClient } from '../../chain/chainClient.js';
+import { bindMinerChain } from '../../chain/minerChain.js';
+import { resolveMinerId, findDeployBlock } from '../../chain/minerId.js';
+import type { SubmitPolicy } from '../../chain/submitter.js';
+import { DirDataSource } from '../../miner/dataSource.js';
+import { FlowFollower } from '../../miner/flowFollower.js';
+import { Sealer } from '../../miner/sealer.js';
+import { FlowProofs } from '../../miner/flowProofs.js';
+import { Miner } from '../../miner/miner.js';
+import type { MinerLogger, SubmitOutcomeView } from '../../miner/ports.js';
+import type { PoraAnswer } from '../../types.js';
+import { toHex } from '../../bytes.js';
+import { MinerError, UsageError } from '../../errors.js';
+
+export function packageVersion(): string {
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    for (const up of ['../../..', '../../../..']) {
+      try {
+        return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string }).version;
+      } catch {
+        // try the next level (src/ vs dist/src/)
+      }
+    }
+  } catch {
+    // fall through
+  }
+  return '0.0.0';
+}
+
+export const consoleLogger: MinerLogger = {
+  info: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
+  warn: (l) => process.stderr.write(`${new Date().toISOString()} WARN ${l}\n`),
+};
+
+export interface MiningServiceOptions {
+  config: MinerConfig;
+  backend: BackendChoice;
+  metricsAddress: string;
+  log?: MinerLogger;
+  /** Block to start following Flow Submit events (default: the Flow's deployment block). */
+  flowStartBlock?: number;
+  /** Period of the flow follow + seal loop (default = mine_context_query_seconds). */
+  syncSeconds?: number;
+  onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
+}
+
+export interface MiningService {
+  minerId: Uint8Array;
+  metricsUrl: string;
+  miner: Miner;
+  /** Stops everything once; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function submitPolicy(c: MinerConfig): SubmitPolicy {
+  const s = c.submission;
+  return {
+    ...(s.initialGasPrice !== null ? { initialGasPrice: s.initialGasPrice } : {}),
+    ...(s.maxGasPrice !== null ? { maxGasPrice: s.maxGasPrice } : {}),
+    ...(s.maxGas !== null ? { maxGas: s.maxGas } : {}),
+    gasIncreaseFactor: s.gasIncreaseFactor,
+    maxRetries: s.maxRetries,
+    intervalSecs: s.intervalSecs,
+  };
+}
+
+/** Starts the whole mining service; `stop()` undoes it in reverse order. */
+export async function startMiningService(o: MiningServiceOptions): Promise<MiningService> {
+  const c = o.config;
+  const log = o.log ?? consoleLogger;
+  if (!c.mineContractAddress) throw new MinerError('BAD_CONFIG', 'mine_contract_address is not set (config file, ZGS_NODE__MINE_CONTRACT_ADDRESS)');
+  if (!c.logContractAddress) throw new MinerError('BAD_CONFIG', 'log_contract_address is not set (config file, ZGS_NODE__LOG_CONTRACT_ADDRESS)');
+  if (!c.minerKey) throw new MinerError('BAD_CONFIG', 'miner_key is not set (config file, ZGS_NODE__MINER_KEY or --miner-key-file)');
+  const client = await ChainClient.connect({ rpcUrl: c.rpcEndpoint, mineAddress: c.mineContractAddress, flowAddress: c.logContractAddress, minerKey: c.minerKey });
+  const cleanups: (() => Promise<void>)[] = [async () => client.destroy()];
+  const unwind = async (): Promise<void> => {
+    for (const f of cleanups.reverse()) await f().catch(() => {});
+  };
+  try {
+    await client.checkPoraVersion();
+    const minerId = await resolveMinerId({ client, configId: c.minerId, dataDir: c.dataDir, log: log.info });
+    log.info(`miner id ${toHex(minerId)}, PoraMine ${c.mineContractAddress}, Flow ${c.logContractAddress}, rpc ${c.rpcEndpoint}`);
+    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId });
+    cleanups.push(() => store.close());
+    const backend = await createBackend({ backend: o.backend, cpuPercentage: c.minerCpuPercentage });
+    cleanups.push(() => backend.dispose());
+    log.info(`backend ${backend.info.kind}: ${backend.info.device} (${backend.info.threads} thread(s))`);
+    const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
+    metrics.setSealedSectors(store.stats().sealedSectors);
+    const chain = bindMinerChain(client, submitPolicy(c));
+    const source = new DirDataSource(join(c.dataDir, 'files'));
+    const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
+    const follower = new FlowFollower({ chain, store, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
+    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
+    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
+    const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
+    const miner = new Miner({
+      chain,
+      store,
+      backend,
+      source,
+      minerId,
+      log,
+      metrics,
+      shardId: c.shardId,
+      shardMask: c.shardMask,
+      iterBatchSize: c.mineIterBatchSize,
+      contextQuerySeconds: c.mineContextQuerySeconds,
+      cpuPercentage: c.minerCpuPercentage,
+      syncSeconds: o.syncSeconds ?? c.mineContextQuerySeconds,
+      follower,
+      sealer,
+      proofs: new FlowProofs(store),
+      loadSource: store.loadSource({ metrics, minable: holds }),
+      ...(o.onSubmission ? { onSubmission: o.onSubmission } : {}),
+    });
+    const server: MetricsServer = await startMetricsServer({ address: o.metricsAddress, metrics, status: () => miner.status() });
+    cleanups.push(() => server.close());
+    log.info(`metrics on ${server.url}/metrics, status on ${server.url}/status`);
+    miner.start();
+    cleanups.push(() => miner.stop());
+    let stopping: Promise<void> | null = null;
+    return {
+      minerId,
+      metricsUrl: `${server.url}/metrics`,
+      miner,
+      stop: () => (stopping ??= unwind()),
+    };
+  } catch (e) {
+    await unwind();
+    throw e;
+  }
+}
+
+/**
+ * Runs `stop` on the first SIGINT/SIGTERM and force-exits on the second.
+ * Returns a function that removes the handlers.
+ */
+export function onShutdownSignal(stop: (signal: string) => void, log: MinerLogger = consoleLogger): () => void {
+  let count = 0;
+  const handler = (signal: NodeJS.Signals): void => {
+    count++;
+    if (count === 1) {
+      log.info(`${signal}: stopping (press Ctrl+C again to force)`);
+      stop(signal);
+    } else {
+      process.stderr.write('forced exit\n');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+interface MineArgs {
+  config?: string;
+  backend: string;
+  gpu: boolean;
+  'data-dir'?: string;
+  'metrics-address': string;
+  'miner-key-file'?: string;
+  'rpc'?: string;
+}
+
+export const mineCommand: CommandModule<object, MineArgs> = {
+  command: ['mine', '$0'],
+  describe: 'Mine against the PoraMine contract named in the config (the default command)',
+  builder: (y: Argv<object>) =>
+    y
+      .option('config', { type: 'string', describe: 'node-style TOML config (config.toml)' })
+      .option('backend', { type: 'string', choices: BACKEND_CHOICES as unknown as string[], default: 'auto', describe: 'PoRA backend' })
+      .option('gpu', { type: 'boolean', default: false, describe: 'same as --backend gpu' })
+      .option('data-dir', { type: 'string', describe: 'sealed store, miner id and imported files (default: db_dir/data_dir of the config, else ./db)' })
+      .option('metrics-address', { type: 'string', default: DEFAULT_METRICS_ADDRESS, describe: 'host:port of /metrics and /status' })
+      .option('miner-key-file', { type: 'string', describe: 'file holding the 32-byte hex miner key' })
+      .option('rpc', { type: 'string', describe: 'EVM JSON-RPC URL (overrides blockchain_rpc_endpoint)' }) as unknown as Argv<MineArgs>,
+  handler: async (args) => {
+    if (args.gpu && args.backend !== 'auto' && args.backend !== 'gpu') throw new UsageError('--gpu conflicts with --backend ' + args.backend);
+    const config = loadConfig({
+      ...(args.config !== undefined ? { file: args.config } : {}),
+      env: process.env,
+      overrides: {
+        ...(args['data-dir'] !== undefined ? { dataDir: args['data-dir'] } : {}),
+        ...(args['miner-key-file'] !== undefined ? { minerKeyFile: args['miner-key-file'] } : {}),
+        ...(args.rpc !== undefined ? { rpcEndpoint: args.rpc } : {}),
+      },
+    });
+    const service = await startMiningService({
+      config,
+      backend: (args.gpu ? 'gpu' : args.backend) as BackendChoice,
+      metricsAddress: args['metrics-address'],
+    });
+    await new Promise<void>((resolve) => {
+      const off = onShutdownSignal(() => {
+        void service.stop().then(() => {
+          off();
+          resolve();
+        });
+      });
+      void service.miner.stopped.then(() =>
+        service.stop().then(() => {
+          off();
+          resolve();
+        })
+      );
+    });
+  },
+};

@@ -1,0 +1,139 @@
+/**
+ * Follows the Flow through its `Submit` events and fills the sealed store with raw flow data:
+ * gaps between submissions (alignment, segment padding, the placeholder sector 0) are known
+ * zeros; each transaction's sectors come from the DataSource, checked against its node roots.
+ * Progress lives in `<dataDir>/follower.json` (temp + rename); re-processing a transaction after
+ * a crash rewrites the same bytes, so no further ordering is needed.
+ */
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { BYTES_PER_SECTOR } from '../spec.js';
+import type { DataSource } from './dataSource.js';
+import { checkFileAgainstNodes } from './dataSource.js';
+import type { FlowSubmissionView, MinerChain, MinerLogger, MinerStore } from './ports.js';
+
+interface FollowerState {
+  /** Next block whose logs are unread. */
+  nextBlock: number;
+  /** End (sector) of the last submission seen; data before it is accounted for or pending. */
+  flowEnd: string;
+  /** Submissions seen whose data is not stored yet (retried on every poll). */
+  pending: { txSeq: string; startPos: string; lengthSectors: string; sizeBytes: string; nodes: { root: string; height: number }[] }[];
+}
+
+/** How many blocks one eth_getLogs asks for. */
+const LOG_SPAN = 5000;
+
+export interface FlowFollowerOptions {
+  chain: MinerChain;
+  store: MinerStore;
+  source: DataSource;
+  stateFile: string;
+  /** The Flow's deployment block (first block with possible Submit events). */
+  fromBlock: number;
+  log: MinerLogger;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+
+export class FlowFollower {
+  private readonly o: FlowFollowerOptions;
+  private state: FollowerState | null = null;
+  /** Submissions seen so far (flow end in sectors), for status lines. */
+  get flowEnd(): bigint {
+    return BigInt(this.state?.flowEnd ?? '0');
+  }
+  get pendingCount(): number {
+    return this.state?.pending.length ?? 0;
+  }
+
+  constructor(o: FlowFollowerOptions) {
+    this.o = o;
+  }
+
+  private async loadState(): Promise<FollowerState> {
+    if (this.state) return this.state;
+    try {
+      this.state = JSON.parse(await readFile(this.o.stateFile, 'utf8')) as FollowerState;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+    }
+    return this.state;
+  }
+
+  private async saveState(): Promise<void> {
+    const tmp = `${this.o.stateFile}.tmp`;
+    await writeFile(tmp, JSON.stringify(this.state));
+    await rename(tmp, this.o.stateFile);
+  }
+
+  /** Stores one submission's data; false when the DataSource does not have it (yet). */
+  private async storeSubmission(sub: FlowSubmissionView): Promise<boolean> {
+    const data = await this.o.source.fileData(sub.txSeq, sub.sizeBytes);
+    if (data === null) return false;
+    const bad = checkFileAgainstNodes(data, sub.sizeBytes, sub.nodes);
+    if (bad !== null) {
+      this.o.log.warn(`tx ${sub.txSeq}: local file rejected: ${bad}`);
+      return false;
+    }
+    const sectors = Math.ceil(data.length / BYTES_PER_SECTOR);
+    const padded = new Uint8Array(sectors * BYTES_PER_SECTOR);
+    padded.set(data);
+    await this.o.store.writeFlowData(sub.startPos, padded);
+    const end = sub.startPos + sub.lengthSectors;
+    const dataEnd = sub.startPos + BigInt(sectors);
+    if (dataEnd < end) await this.o.store.markKnownZero(dataEnd, end);
+    this.o.log.info(`tx ${sub.txSeq}: stored ${data.length} bytes at sectors [${sub.startPos}, ${end})`);
+    return true;
+  }
+
+  /** Reads new Submit events and stores what it can; returns the number of transactions stored. */
+  async poll(): Promise<number> {
+    const st = await this.loadState();
+    let stored = 0;
+    // Retry pending transactions first (their file may have arrived).
+    const still: FollowerState['pending'] = [];
+    for (const p of st.pending) {
+      const sub: FlowSubmissionView = {
+        txSeq: BigInt(p.txSeq),
+        startPos: BigInt(p.startPos),
+        lengthSectors: BigInt(p.lengthSectors),
+        sizeBytes: BigInt(p.sizeBytes),
+        nodes: p.nodes.map((n) => ({ root: unhex(n.root), height: n.height })),
+        blockNumber: 0,
+      };
+      if (await this.storeSubmission(sub)) stored++;
+      else still.push(p);
+    }
+    const changed = still.length !== st.pending.length;
+    st.pending = still;
+    const head = await this.o.chain.blockNumber();
+    while (st.nextBlock <= head) {
+      const to = Math.min(head, st.nextBlock + LOG_SPAN - 1);
+      const subs = await this.o.chain.submissions(st.nextBlock, to);
+      for (const sub of subs) {
+        const prevEnd = BigInt(st.flowEnd);
+        // The gap before this submission (sector 0 placeholder, alignment, segment padding) is zeros.
+        if (sub.startPos > prevEnd) await this.o.store.markKnownZero(prevEnd, sub.startPos);
+        if (await this.storeSubmission(sub)) stored++;
+        else {
+          st.pending.push({
+            txSeq: String(sub.txSeq),
+            startPos: String(sub.startPos),
+            lengthSectors: String(sub.lengthSectors),
+            sizeBytes: String(sub.sizeBytes),
+            nodes: sub.nodes.map((n) => ({ root: hex(n.root), height: n.height })),
+          });
+          this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) (zg-miner import --tx ${sub.txSeq} FILE)`);
+        }
+        const end = sub.startPos + sub.lengthSectors;
+        if (end > prevEnd) st.flowEnd = String(end);
+      }
+      st.nextBlock = to + 1;
+      await this.saveState();
+    }
+    if (changed) await this.saveState();
+    return stored;
+  }
+}

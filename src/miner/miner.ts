@@ -1,0 +1,315 @@
+/**
+ * The mining service (spec §4.2, §8): a context watcher (computeWorkerContext every
+ * `mine_context_query_seconds`; pause on a zero target or the EMPTY_HASH digest; a new epoch or
+ * window makes a new job and drops older hits), a sync loop (flow follower + sealer), the search
+ * loop (nonce batches over the store's sealed loads through the backend, `miner_cpu_percentage`
+ * as a duty cycle) and a serial submit queue. `stop()` aborts the search, drains the queue and
+ * returns once every loop has ended; disposing the backend is the caller's.
+ */
+import { randomBytes } from 'node:crypto';
+import { EMPTY_HASH_HEX, SECTORS_PER_SEAL } from '../spec.js';
+import { equalBytes, fromHex, toHex } from '../bytes.js';
+import { chooseRange, numShards } from '../core/recallRange.js';
+import { unseal } from '../core/seal.js';
+import { recoverMerkleRoot } from '../core/merkle.js';
+import type { Hit, LoadSource, MineJob } from '../backend/backend.js';
+import type { PoraAnswer } from '../types.js';
+import type { MinerDeps, SubmitOutcomeView, SubmitResult, WorkerContextView } from './ports.js';
+import type { FlowFollower } from './flowFollower.js';
+import type { Sealer } from './sealer.js';
+import type { FlowProofs } from './flowProofs.js';
+
+const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
+const HASHRATE_LOG_MS = 30_000;
+
+export interface MinerOptions extends MinerDeps {
+  shardId: bigint;
+  shardMask: bigint;
+  /** Nonces per backend.search call (`mine_iter_batch_size`). */
+  iterBatchSize: number;
+  contextQuerySeconds: number;
+  /** 1..100: the search runs this share of the time (`miner_cpu_percentage`). */
+  cpuPercentage: number;
+  /** Period of the follow + seal loop. */
+  syncSeconds: number;
+  follower: FlowFollower;
+  sealer: Sealer;
+  proofs: FlowProofs;
+  /** The sealed loads to mine (default `store.loadSource()`); cli/ passes one with read metrics. */
+  loadSource?: LoadSource;
+  onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
+}
+
+interface ActiveJob {
+  job: MineJob;
+  wc: WorkerContextView;
+  abort: AbortController;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class Miner {
+  private readonly o: MinerOptions;
+  private readonly stopCtl = new AbortController();
+  private active: ActiveJob | null = null;
+  private nextJobId = 1;
+  private pauseReason = 'waiting for the first mining context';
+  private readonly queue: { hit: Hit; active: ActiveJob }[] = [];
+  private wakeSubmitter: (() => void) | null = null;
+  private loops: Promise<void>[] = [];
+  private loadSource: LoadSource | null = null;
+  readonly counts: Record<SubmitResult, number> = { accepted: 0, reverted: 0, stale: 0, error: 0 };
+  readonly totals = { nonces: 0, sealHashes: 0, hits: 0, rejected: 0 };
+  private windowNonces = 0;
+  private windowStart = Date.now();
+
+  constructor(o: MinerOptions) {
+    this.o = o;
+  }
+
+  get device(): string {
+    return `${this.o.backend.info.kind}:${this.o.backend.info.device}`;
+  }
+
+  /** What the miner is doing, for /status. */
+  status(): object {
+    return {
+      mining: this.active !== null,
+      pauseReason: this.active ? null : this.pauseReason,
+      epoch: this.active ? String(this.active.wc.context.epoch) : null,
+      contextDigest: this.active ? toHex(this.active.wc.context.digest) : null,
+      poraTarget: this.active ? String(this.active.wc.poraTarget) : null,
+      submissions: { ...this.counts },
+      totals: { ...this.totals },
+      flowEnd: String(this.o.follower.flowEnd),
+      pendingTransactions: this.o.follower.pendingCount,
+      store: Object.fromEntries(Object.entries(this.o.store.stats()).map(([k, v]) => [k, String(v)])),
+    };
+  }
+
+  start(): void {
+    const guard = (name: string, p: Promise<void>): Promise<void> =>
+      p.catch((e: unknown) => {
+        if (this.stopCtl.signal.aborted) return;
+        this.o.log.warn(`${name} loop stopped: ${(e as Error).message}`);
+        this.stopCtl.abort();
+      });
+    this.loops = [
+      guard('context', this.contextLoop()),
+      guard('sync', this.syncLoop()),
+      guard('search', this.searchLoop()),
+      guard('submit', this.submitLoop()),
+      guard('hashrate', this.hashrateLoop()),
+    ];
+  }
+
+  /** Stops every loop: the current search is aborted, queued hits are dropped as stale. */
+  async stop(): Promise<void> {
+    this.stopCtl.abort();
+    this.active?.abort.abort();
+    this.wakeSubmitter?.();
+    await Promise.all(this.loops);
+  }
+
+  /** Resolves when the miner stops by itself (a loop failed) or through stop(). */
+  get stopped(): Promise<void> {
+    return new Promise((r) => {
+      if (this.stopCtl.signal.aborted) r();
+      else this.stopCtl.signal.addEventListener('abort', () => r(), { once: true });
+    });
+  }
+
+  private setPause(reason: string): void {
+    if (this.active) {
+      this.active.abort.abort();
+      this.active = null;
+    }
+    if (reason !== this.pauseReason) this.o.log.info(`mining paused: ${reason}`);
+    this.pauseReason = reason;
+  }
+
+  private onContext(wc: WorkerContextView): void {
+    this.o.metrics?.setContextEpoch(wc.context.epoch);
+    if (wc.poraTarget === 0n) return this.setPause('outside this miner id\'s subtask window (or the epoch has enough submissions)');
+    if (equalBytes(wc.context.digest, EMPTY_HASH)) return this.setPause('the context digest is EMPTY_HASH (no epoch made yet, or it was made more than 8191 blocks late)');
+    const cur = this.active;
+    if (
+      cur &&
+      equalBytes(cur.wc.context.digest, wc.context.digest) &&
+      equalBytes(cur.wc.subtaskDigest, wc.subtaskDigest) &&
+      cur.wc.poraTarget === wc.poraTarget
+    )
+      return;
+    const range = chooseRange(wc.context.flowLength, this.o.shardMask, this.o.shardId);
+    if (range.mineLength === 0n) return this.setPause(`flow length ${wc.context.flowLength} holds no whole load yet`);
+    if (numShards(range) > wc.maxShards) return this.setPause(`${numShards(range)} shards exceed the contract's maxShards ${wc.maxShards}`);
+    if (numShards(range) > wc.context.flowLength) return this.setPause('more shards than flow sectors');
+    cur?.abort.abort();
+    const job: MineJob = {
+      id: this.nextJobId++,
+      minerId: this.o.minerId,
+      subtaskDigest: wc.subtaskDigest,
+      range,
+      poraTarget: wc.poraTarget,
+      flowLength: wc.context.flowLength,
+    };
+    this.active = { job, wc, abort: new AbortController() };
+    this.pauseReason = '';
+    this.o.log.info(
+      `new job ${job.id}: epoch ${wc.context.epoch}, flowLength ${wc.context.flowLength}, range [${range.startPosition}, +${range.mineLength}) shard ${range.shardId}, target 2^${(wc.poraTarget.toString(2).length - 256).toString()}`
+    );
+  }
+
+  private async contextLoop(): Promise<void> {
+    const signal = this.stopCtl.signal;
+    while (!signal.aborted) {
+      try {
+        this.onContext(await this.o.chain.computeWorkerContext(this.o.minerId));
+      } catch (e) {
+        this.setPause(`context query failed: ${(e as Error).message}`);
+      }
+      await sleep(this.o.contextQuerySeconds * 1000, signal);
+    }
+  }
+
+  private async syncLoop(): Promise<void> {
+    const signal = this.stopCtl.signal;
+    while (!signal.aborted) {
+      try {
+        await this.o.follower.poll();
+        await this.o.sealer.sealPending(signal);
+      } catch (e) {
+        this.o.log.warn(`flow sync: ${(e as Error).message}`);
+      }
+      await sleep(this.o.syncSeconds * 1000, signal);
+    }
+  }
+
+  private async searchLoop(): Promise<void> {
+    const signal = this.stopCtl.signal;
+    const cpu = Math.min(100, Math.max(1, this.o.cpuPercentage));
+    while (!signal.aborted) {
+      const a = this.active;
+      if (!a) {
+        await sleep(200, signal);
+        continue;
+      }
+      this.loadSource ??= this.o.loadSource ?? this.o.store.loadSource();
+      const t0 = performance.now();
+      const res = await this.o.backend.search(a.job, { base: randomBytes(32), start: 0n, count: this.o.iterBatchSize }, this.loadSource, a.abort.signal);
+      const dev = this.device;
+      this.totals.nonces += res.stats.nonces;
+      this.totals.sealHashes += res.stats.sealHashes;
+      this.totals.rejected += res.stats.rejected;
+      this.windowNonces += res.stats.nonces;
+      this.o.metrics?.recordNonces(dev, res.stats.nonces);
+      this.o.metrics?.recordSealHashes(dev, res.stats.sealHashes);
+      for (let i = 0; i < res.stats.rejected; i++) this.o.metrics?.recordHitRejected('cpu_recheck');
+      for (const hit of res.hits) {
+        this.totals.hits++;
+        this.o.metrics?.recordHit(dev);
+        if (hit.recallPosition === 0n) {
+          // Seal 0 of load 0: leaf 0 is the flow's placeholder and can never be proven.
+          this.o.metrics?.recordHitRejected('seal0_load0');
+          continue;
+        }
+        this.queue.push({ hit, active: a });
+        this.wakeSubmitter?.();
+      }
+      if (res.stats.sealHashes === 0 && res.stats.nonces > 0 && res.hits.length === 0) {
+        // Nothing held in range yet: avoid spinning on empty loads.
+        await sleep(50, signal);
+      }
+      if (cpu < 100) await sleep(((performance.now() - t0) * (100 - cpu)) / cpu, signal);
+      // A backend that computes on this thread resolves without a macrotask turn; let timers and
+      // RPC replies (context watcher, submitter) run between batches.
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  private async submitLoop(): Promise<void> {
+    const signal = this.stopCtl.signal;
+    while (!signal.aborted) {
+      const item = this.queue.shift();
+      if (!item) {
+        await new Promise<void>((r) => {
+          this.wakeSubmitter = r;
+        });
+        this.wakeSubmitter = null;
+        continue;
+      }
+      await this.submitHit(item.hit, item.active);
+    }
+  }
+
+  private count(result: SubmitResult): void {
+    this.counts[result]++;
+    this.o.metrics?.recordSubmission(result);
+  }
+
+  private async submitHit(hit: Hit, a: ActiveJob): Promise<void> {
+    if (this.active?.job.id !== hit.jobId || a.job.id !== hit.jobId) {
+      this.count('stale');
+      this.o.log.info(`hit at ${hit.recallPosition} dropped: its context or window has passed`);
+      return;
+    }
+    let answer: PoraAnswer;
+    try {
+      const sealedContextDigest = await this.o.chain.sealedContextDigest(hit.recallPosition);
+      const merkleProof = await this.o.proofs.proofForSeal(hit.recallPosition / BigInt(SECTORS_PER_SEAL), a.wc.context.flowLength);
+      answer = {
+        contextDigest: a.wc.context.digest,
+        nonce: hit.nonce,
+        minerId: this.o.minerId,
+        range: a.job.range,
+        recallPosition: hit.recallPosition,
+        sealOffset: BigInt(hit.sealOffset),
+        sealedContextDigest,
+        sealedData: hit.sealedData,
+        merkleProof,
+      };
+      const root = recoverMerkleRoot(unseal(hit.sealedData, this.o.minerId, sealedContextDigest, hit.recallPosition), hit.recallPosition, merkleProof);
+      if (!equalBytes(root, a.wc.context.flowRoot)) {
+        this.count('error');
+        this.o.log.warn(`hit at ${hit.recallPosition}: local data/proof gives root ${toHex(root)}, the context's flowRoot is ${toHex(a.wc.context.flowRoot)}; not submitted`);
+        return;
+      }
+    } catch (e) {
+      this.count('error');
+      this.o.log.warn(`hit at ${hit.recallPosition}: cannot build the answer: ${(e as Error).message}`);
+      return;
+    }
+    const outcome = await this.o.chain.submit(answer);
+    this.count(outcome.result);
+    const tail = outcome.reason ? `: ${outcome.reason}` : outcome.txHash ? ` (tx ${outcome.txHash})` : '';
+    this.o.log.info(`answer epoch ${a.wc.context.epoch} recallPosition ${hit.recallPosition} sealOffset ${hit.sealOffset}: ${outcome.result}${tail}`);
+    this.o.onSubmission?.(outcome, answer);
+  }
+
+  private async hashrateLoop(): Promise<void> {
+    const signal = this.stopCtl.signal;
+    while (!signal.aborted) {
+      await sleep(HASHRATE_LOG_MS, signal);
+      if (signal.aborted) break;
+      const secs = (Date.now() - this.windowStart) / 1000;
+      const rate = secs > 0 ? this.windowNonces / secs : 0;
+      this.windowNonces = 0;
+      this.windowStart = Date.now();
+      const c = this.counts;
+      this.o.log.info(
+        `hashrate ${this.device} ${rate.toFixed(1)} nonces/s | ${this.active ? `mining epoch ${this.active.wc.context.epoch}` : `paused: ${this.pauseReason}`} | submissions accepted ${c.accepted}, reverted ${c.reverted}, stale ${c.stale}, error ${c.error}`
+      );
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Seals complete loads (spec §5.2–5.3): every seal s is sealed with the digest of the recorded
+ * epoch range holding its last sector 16s+15, through `backend.seal` so a GPU seals when present,
+ * and committed through the store (which makes a half-written load never count as sealed).
+ * A seal whose last sector is not yet inside a recorded range waits for a later epoch.
+ */
+import { SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, BYTES_PER_SEAL } from '../spec.js';
+import type { PoraBackend, SealInput } from '../backend/backend.js';
+import type { Bytes32, EpochRange } from '../types.js';
+import type { MinerChain, MinerLogger, MinerMetricsSink, MinerStore } from './ports.js';
+
+const FULL_MASK = (1n << BigInt(SEALS_PER_LOAD)) - 1n;
+
+export interface SealerOptions {
+  chain: MinerChain;
+  store: MinerStore;
+  backend: PoraBackend;
+  minerId: Bytes32;
+  log: MinerLogger;
+  metrics?: MinerMetricsSink;
+  /** Loads this miner mines (its shard); others are stored but not sealed. Default: all. */
+  holds?: (loadIndex: bigint) => boolean;
+}
+
+/** Recorded epoch ranges, cached (ranges never change once recorded). */
+export class EpochRangeCache {
+  private readonly chain: MinerChain;
+  private ranges: (EpochRange & { digest: Bytes32 })[] = [];
+  constructor(chain: MinerChain) {
+    this.chain = chain;
+  }
+  async refresh(): Promise<void> {
+    this.ranges.push(...(await this.chain.epochRangesFrom(this.ranges.length)));
+  }
+  /** End of the last recorded range (sectors before it have a sealing digest). */
+  get recordedEnd(): bigint {
+    return this.ranges.length === 0 ? 0n : this.ranges[this.ranges.length - 1]!.end;
+  }
+  /** The digest of the range holding `position`, or null when not recorded yet. */
+  digestAt(position: bigint): Bytes32 | null {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.ranges[mid]!;
+      if (position < r.start) hi = mid - 1;
+      else if (position >= r.end) lo = mid + 1;
+      else return r.digest;
+    }
+    return null;
+  }
+}
+
+export class Sealer {
+  private readonly o: SealerOptions;
+  readonly ranges: EpochRangeCache;
+  constructor(o: SealerOptions) {
+    this.o = o;
+    this.ranges = new EpochRangeCache(o.chain);
+  }
+
+  /** Seals what can be sealed now; returns the number of seals committed. */
+  async sealPending(signal?: AbortSignal): Promise<number> {
+    const holds = this.o.holds ?? (() => true);
+    const todo = this.o.store.completeLoads().filter((l) => holds(l) && this.o.store.sealedMask(l) !== FULL_MASK);
+    if (todo.length === 0) return 0;
+    await this.ranges.refresh();
+    let sealedCount = 0;
+    for (const load of todo) {
+      if (signal?.aborted) break;
+      const mask = this.o.store.sealedMask(load);
+      const loadStart = load * BigInt(SECTORS_PER_LOAD);
+      const wanted: { sealIndex: number; digest: Bytes32 }[] = [];
+      for (let i = 0; i < SEALS_PER_LOAD; i++) {
+        if ((mask >> BigInt(i)) & 1n) continue;
+        const digest = this.ranges.digestAt(loadStart + BigInt(i * SECTORS_PER_SEAL + SECTORS_PER_SEAL - 1));
+        if (digest !== null) wanted.push({ sealIndex: i, digest });
+      }
+      if (wanted.length === 0) continue;
+      const raw = await this.o.store.readRawLoad(load);
+      const inputs: SealInput[] = wanted.map((w) => ({
+        minerId: this.o.minerId,
+        sealContextDigest: w.digest,
+        startSector: loadStart + BigInt(w.sealIndex * SECTORS_PER_SEAL),
+        data: raw.subarray(w.sealIndex * BYTES_PER_SEAL, (w.sealIndex + 1) * BYTES_PER_SEAL),
+      }));
+      const sealed = await this.o.backend.seal(inputs, 'seal');
+      await this.o.store.commitSealed(
+        load,
+        wanted.map((w, k) => ({ sealIndex: w.sealIndex, sealed: sealed[k]!, contextDigest: w.digest }))
+      );
+      sealedCount += wanted.length;
+      this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
+      this.o.log.info(`sealed ${wanted.length} seal(s) of load ${load}`);
+    }
+    return sealedCount;
+  }
+}
