@@ -75,13 +75,14 @@ async function autoGpuBackend(opts: BackendOptions): Promise<PoraBackend | null>
   const device = await import('../gpu/device.js');
   const forced = opts.gpu?.['gpuBackend'];
   const adapters = await device.listGpuAdapters(forced === 'vulkan' || forced === 'opengl' ? { gpuBackend: forced } : {});
-  const hardware = adapters.filter((a) => !SOFTWARE_ADAPTER.test(a.description));
+  const hardware = adapters.filter((a) => ![a.description, a.device, a.architecture].some((x) => SOFTWARE_ADAPTER.test(x)));
   if (hardware.length === 0) {
     if (adapters.length > 0) log(`backend auto: only a software GPU (${adapters[0]!.description}); mining on the CPU (--backend gpu forces it)`);
     return null;
   }
   try {
-    return await createGpuBackend(opts);
+    // Open the hardware adapter's own backend, not whichever Dawn ranks first.
+    return await createGpuBackend({ ...opts, gpu: { ...(opts.gpu ?? {}), gpuBackend: hardware[0]!.backend } });
   } catch (e) {
     if (!(e instanceof MinerError)) throw e;
     log(`backend auto: GPU unusable (${e.message}); mining on the CPU`);
