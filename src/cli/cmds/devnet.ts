@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/config.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../../backend/backendFactory.js';
+import { backendKind, backendOptions, backendTuning, type BackendArgs } from '../backendOptions.js';
 import { defaultContractsPath } from '../../chain/contracts.js';
 import { startDevnet } from '../../devnet/devnet.js';
 import type { AnvilNode } from '../../devnet/anvil.js';
@@ -19,9 +19,8 @@ import { MinerError } from '../../errors.js';
 import { toHex } from '../../bytes.js';
 import { consoleLogger, onShutdownSignal, startMiningService, type MiningService } from './mine.js';
 
-interface DevnetArgs {
+interface DevnetArgs extends BackendArgs {
   contracts?: string;
-  backend: string;
   'exit-after-submissions'?: number;
   timeout: number;
   'info-file'?: string;
@@ -48,9 +47,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
   command: 'devnet',
   describe: 'Local chain with the real 0G contracts, sample data and a miner (the quick start)',
   builder: (y: Argv<object>) =>
-    y
+    backendOptions(y)
       .option('contracts', { type: 'string', describe: 'artifacts.json bundle or hardhat artifacts/ folder (default ../shared/zgs-contracts/artifacts.json)' })
-      .option('backend', { type: 'string', choices: BACKEND_CHOICES as unknown as string[], default: 'auto', describe: 'PoRA backend (auto = GPU if present, else CPU)' })
       .option('exit-after-submissions', { type: 'number', describe: 'exit 0 after this many accepted answers' })
       .option('timeout', { type: 'number', default: 600, describe: 'seconds before giving up (exit 1)' })
       .option('info-file', { type: 'string', describe: 'write {chainRpc, chainId, flow, mine, market, reward, minerId, metrics} here once mining' })
@@ -60,6 +58,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .option('files', { type: 'number', default: 4, describe: 'sample files of 256 KiB to upload' })
       .option('block-ms', { type: 'number', default: 250, describe: 'milliseconds between driven blocks' }) as unknown as Argv<DevnetArgs>,
   handler: async (args) => {
+    const tuning = backendTuning(args);
     const log = consoleLogger;
     const contractsPath = args.contracts !== undefined ? resolve(args.contracts) : defaultContractsPath(repoRoot());
     const tempDir = args['data-dir'] === undefined ? mkdtempSync(join(tmpdir(), 'zg-devnet-')) : null;
@@ -114,7 +113,9 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       if (Date.now() > deadline) throw new MinerError('TIMEOUT', `devnet: timed out after ${args.timeout} s while deploying`);
       service = await startMiningService({
         config,
-        backend: args.backend as BackendChoice,
+        backend: backendKind(args),
+        ...(tuning.threads !== undefined ? { threads: tuning.threads } : {}),
+        gpu: tuning.gpu,
         metricsAddress: args['metrics-address'],
         flowStartBlock: d.flowDeployBlock,
         syncSeconds: 1,

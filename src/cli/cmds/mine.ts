@@ -13,7 +13,8 @@ import { loadConfig, type MinerConfig } from '../../config/config.js';
 import { SealedStore } from '../../store/sealedStore.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { startMetricsServer, DEFAULT_METRICS_ADDRESS, type MetricsServer } from '../../metrics/server.js';
-import { createBackend, BACKEND_CHOICES, type BackendChoice } from '../../backend/backendFactory.js';
+import { createBackend, type BackendChoice } from '../../backend/backendFactory.js';
+import { backendKind, backendOptions, backendTuning, type BackendArgs } from '../backendOptions.js';
 import { ChainClient } from '../../chain/chainClient.js';
 import { bindMinerChain } from '../../chain/minerChain.js';
 import { resolveMinerId, findDeployBlock } from '../../chain/minerId.js';
@@ -52,6 +53,9 @@ export const consoleLogger: MinerLogger = {
 export interface MiningServiceOptions {
   config: MinerConfig;
   backend: BackendChoice;
+  /** CPU worker threads and GPU options (--threads, --devices, --gpu-backend, --batch). */
+  threads?: number;
+  gpu?: Record<string, unknown>;
   metricsAddress: string;
   log?: MinerLogger;
   /** Block to start following Flow Submit events (default: the Flow's deployment block). */
@@ -99,7 +103,12 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     log.info(`miner id ${toHex(minerId)}, PoraMine ${c.mineContractAddress}, Flow ${c.logContractAddress}, rpc ${c.rpcEndpoint}`);
     const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId });
     cleanups.push(() => store.close());
-    const backend = await createBackend({ backend: o.backend, cpuPercentage: c.minerCpuPercentage });
+    const backend = await createBackend({
+      backend: o.backend,
+      cpuPercentage: c.minerCpuPercentage,
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      ...(o.gpu !== undefined ? { gpu: o.gpu } : {}),
+    });
     cleanups.push(() => backend.dispose());
     log.info(`backend ${backend.info.kind}: ${backend.info.device} (${backend.info.threads} thread(s))`);
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
@@ -173,10 +182,8 @@ export function onShutdownSignal(stop: (signal: string) => void, log: MinerLogge
   };
 }
 
-interface MineArgs {
+interface MineArgs extends BackendArgs {
   config?: string;
-  backend: string;
-  gpu: boolean;
   'data-dir'?: string;
   'metrics-address': string;
   'miner-key-file'?: string;
@@ -187,16 +194,15 @@ export const mineCommand: CommandModule<object, MineArgs> = {
   command: ['mine', '$0'],
   describe: 'Mine against the PoraMine contract named in the config (the default command)',
   builder: (y: Argv<object>) =>
-    y
+    backendOptions(y)
       .option('config', { type: 'string', describe: 'node-style TOML config (config.toml)' })
-      .option('backend', { type: 'string', choices: BACKEND_CHOICES as unknown as string[], default: 'auto', describe: 'PoRA backend' })
-      .option('gpu', { type: 'boolean', default: false, describe: 'same as --backend gpu' })
       .option('data-dir', { type: 'string', describe: 'sealed store, miner id and imported files (default: db_dir/data_dir of the config, else ./db)' })
       .option('metrics-address', { type: 'string', default: DEFAULT_METRICS_ADDRESS, describe: 'host:port of /metrics and /status' })
       .option('miner-key-file', { type: 'string', describe: 'file holding the 32-byte hex miner key' })
       .option('rpc', { type: 'string', describe: 'EVM JSON-RPC URL (overrides blockchain_rpc_endpoint)' }) as unknown as Argv<MineArgs>,
   handler: async (args) => {
     if (args.gpu && args.backend !== 'auto' && args.backend !== 'gpu') throw new UsageError('--gpu conflicts with --backend ' + args.backend);
+    const { threads, gpu } = backendTuning(args);
     const config = loadConfig({
       ...(args.config !== undefined ? { file: args.config } : {}),
       env: process.env,
@@ -208,7 +214,9 @@ export const mineCommand: CommandModule<object, MineArgs> = {
     });
     const service = await startMiningService({
       config,
-      backend: (args.gpu ? 'gpu' : args.backend) as BackendChoice,
+      backend: backendKind(args),
+      ...(threads !== undefined ? { threads } : {}),
+      gpu,
       metricsAddress: args['metrics-address'],
     });
     await new Promise<void>((resolve) => {
