@@ -18,10 +18,10 @@ COPY bench ./bench
 COPY shaders ./shaders
 RUN npm run build && npm prune --omit=dev
 
-# ---- runtime: node + Vulkan loader, no compilers ----
+# ---- runtime: node + Vulkan loader (and libglvnd, which the NVIDIA ICD links against), no compilers ----
 FROM node:20-bookworm-slim AS runtime
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libvulkan1 ca-certificates \
+ && apt-get install -y --no-install-recommends libvulkan1 libglvnd0 libglx0 libegl1 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     NVIDIA_VISIBLE_DEVICES=all \
