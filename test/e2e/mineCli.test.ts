@@ -141,6 +141,10 @@ test('mine: accepted answers, clean SIGINT stop, restart resumes without reseali
     const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--backend', 'cpu'];
     const first = runCli(args);
     await first.waitFor(/answer .*: accepted/, 150_000);
+    // Mining starts as soon as the first loads are sealed; let the sealer finish every load before
+    // stopping, so the restart below has nothing left to seal.
+    for (const t0 = Date.now(); new Set(sealedLoads(first.lines)).size < LOADS + 1 && Date.now() - t0 < 120_000; )
+      await new Promise((r) => setTimeout(r, 200));
     // Metrics and status over loopback while it runs.
     const base = /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(await first.waitFor(/metrics on /, 1000))![1]!;
     const text = await (await fetch(`${base}/metrics`)).text();
