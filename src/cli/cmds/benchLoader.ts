@@ -7,12 +7,14 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
 import { runLoaderBench } from '../../store/loaderBench.js';
 import { DEFAULT_INFLIGHT } from '../../store/loader.js';
+import { aioUnavailableReason } from '../../store/aio.js';
 import { MALLOC_TUNED, THREADPOOL_SIZE, reexecWithLoaderEnv } from '../../store/threadpool.js';
 
 interface BenchLoaderArgs {
@@ -32,6 +34,10 @@ export interface LoaderBenchReport {
   file: string;
   fileBytes: number;
   direct: boolean;
+  /** 'aio': native Linux AIO addon; 'libuv': fs.read on libuv's pool (addon missing or page cache). */
+  engine: 'aio' | 'libuv';
+  /** Why the AIO engine is not in use, when it is not. */
+  aioUnavailable: string | null;
   inflight: number;
   seconds: number;
   node: string;
@@ -48,6 +54,8 @@ export interface LoaderBenchReport {
   loaderReads: number;
   loaderMeanMs: number;
   loaderP99Ms: number;
+  /** 1, 5 and 15 minute load averages when the run ended (other work on the host skews both figures). */
+  loadAverage: number[];
 }
 
 /** fio's queue depth, fixed as in the reference command; the loader's own depth is --inflight. */
@@ -128,6 +136,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
   let meanMsSum = 0;
   let p99Ms = 0;
   let direct = false;
+  let engine: 'aio' | 'libuv' = 'libuv';
   let fileBytes = 0;
   for (let r = 0; r < rounds; r++) {
     const loader = await runLoaderBench({ file: args.file, seconds: slice, inflight: args.inflight, path: args.path });
@@ -137,6 +146,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     meanMsSum += loader.meanMs * loader.reads;
     p99Ms = Math.max(p99Ms, loader.p99Ms);
     direct = loader.direct;
+    engine = loader.engine;
     fileBytes = loader.fileBytes;
     if (args.fio) fioBytes += (await runFio(args.file, Math.max(1, Math.round(slice)))) * 1e6 * Math.max(1, Math.round(slice));
   }
@@ -149,6 +159,8 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     file: args.file,
     fileBytes,
     direct,
+    engine,
+    aioUnavailable: engine === 'aio' ? null : (aioUnavailableReason ?? (direct ? null : 'AIO is used only with O_DIRECT')),
     inflight: args.inflight,
     seconds: args.seconds,
     node: process.version,
@@ -161,6 +173,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     loaderReads,
     loaderMeanMs: round(meanMsSum / Math.max(1, loaderReads), 3),
     loaderP99Ms: round(p99Ms, 3),
+    loadAverage: loadavg().map((x) => round(x, 2)),
   };
 }
 
@@ -199,10 +212,11 @@ export const benchLoaderCommand: CommandModule<object, BenchLoaderArgs> = {
       process.stdout.write(JSON.stringify(report) + '\n');
     } else {
       process.stdout.write(
-        `loader: ${report.loaderMBps} MB/s (${report.direct ? 'O_DIRECT' : 'page cache'}, ${report.inflight} in flight, ` +
-          `${report.threadpool} pool threads, mean ${report.loaderMeanMs} ms, p99 ${report.loaderP99Ms} ms)\n` +
+        `loader: ${report.loaderMBps} MB/s (${report.direct ? 'O_DIRECT' : 'page cache'}, ${report.engine === 'aio' ? 'native AIO' : `libuv, ${report.threadpool} pool threads`}, ` +
+          `${report.inflight} in flight, mean ${report.loaderMeanMs} ms, p99 ${report.loaderP99Ms} ms)\n` +
           (report.fioMBps === null ? '' : `fio:    ${report.fioMBps} MB/s\nratio:  ${report.ratio}\n`) +
-          `file:   ${report.file} (${report.fileBytes} bytes), ${report.seconds} s each in ${report.rounds} alternating slices, node ${report.node}, commit ${report.commit}\n`
+          `file:   ${report.file} (${report.fileBytes} bytes), ${report.seconds} s each in ${report.rounds} alternating slices, ` +
+            `load average ${report.loadAverage.join(' ')}, node ${report.node}, commit ${report.commit}\n`
       );
     }
   },
