@@ -90,6 +90,26 @@ test('loader on aio: 300 random reads, 32 in flight, every path byte-exact', { s
   await assert.rejects(reader.readLoad(0n), (e) => e instanceof MinerError && e.code === 'STORE_ERROR');
 });
 
+test('aio ring: fresh loads are aligned, carved 8 to a 2 MiB chunk, and never alias', { skip }, async () => {
+  const fd = directFd();
+  if (fd === null) return;
+  const ring = AioRing.open(32)!;
+  const loads = Array.from({ length: 20 }, () => ring.freshArray(LOAD));
+  assert.ok(loads.every((v) => v.length === LOAD && ring.aligned(v)));
+  assert.equal(loads[0]!.buffer, loads[7]!.buffer, 'loads 0..7 share one chunk');
+  assert.notEqual(loads[7]!.buffer, loads[8]!.buffer, 'load 8 starts the next chunk');
+  assert.equal(loads[0]!.buffer.byteLength, 2 << 20);
+  await Promise.all(loads.map((v, i) => ring.read(fd, v, (i % 6) * LOAD)));
+  for (const [i, v] of loads.entries()) assert.deepEqual(v, expected(i % 6), `fresh load ${i}`);
+  loads[1]!.fill(0xab); // a neighbour in the same chunk is untouched
+  assert.deepEqual(loads[0], expected(0));
+  assert.deepEqual(loads[2], expected(2));
+  const odd = ring.freshArray(4096 * 3); // not a divisor of 2 MiB: its own aligned buffer
+  assert.ok(ring.aligned(odd) && odd.buffer.byteLength === 4096 * 3);
+  ring.close();
+  closeSync(fd);
+});
+
 test('loader on aio: close with reads in flight rejects them as STORE_ERROR', { skip }, async () => {
   const reader = LoadReader.open(file, { inflight: 8 });
   if (reader.engine !== 'aio') return reader.close();

@@ -6,7 +6,7 @@
  * run as root it is installed with apt-get, else a one-line error says how.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ export interface LoaderBenchReport {
   engine: 'aio' | 'libuv';
   /** Why the AIO engine is not in use, when it is not. */
   aioUnavailable: string | null;
+  /** The kernel's transparent huge page mode ([always], [madvise] or [never]); the AIO engine's buffers use them when not never. */
+  transparentHugePages: string | null;
   inflight: number;
   seconds: number;
   node: string;
@@ -161,6 +163,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     direct,
     engine,
     aioUnavailable: engine === 'aio' ? null : (aioUnavailableReason ?? (direct ? null : 'AIO is used only with O_DIRECT')),
+    transparentHugePages: thpMode(),
     inflight: args.inflight,
     seconds: args.seconds,
     node: process.version,
@@ -175,6 +178,14 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     loaderP99Ms: round(p99Ms, 3),
     loadAverage: loadavg().map((x) => round(x, 2)),
   };
+}
+
+function thpMode(): string | null {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function round(x: number, digits = 1): number {
@@ -212,7 +223,7 @@ export const benchLoaderCommand: CommandModule<object, BenchLoaderArgs> = {
       process.stdout.write(JSON.stringify(report) + '\n');
     } else {
       process.stdout.write(
-        `loader: ${report.loaderMBps} MB/s (${report.direct ? 'O_DIRECT' : 'page cache'}, ${report.engine === 'aio' ? 'native AIO' : `libuv, ${report.threadpool} pool threads`}, ` +
+        `loader: ${report.loaderMBps} MB/s (${report.direct ? 'O_DIRECT' : 'page cache'}, ${report.engine === 'aio' ? `native AIO, huge pages ${report.transparentHugePages ?? 'unknown'}` : `libuv, ${report.threadpool} pool threads`}, ` +
           `${report.inflight} in flight, mean ${report.loaderMeanMs} ms, p99 ${report.loaderP99Ms} ms)\n` +
           (report.fioMBps === null ? '' : `fio:    ${report.fioMBps} MB/s\nratio:  ${report.ratio}\n`) +
           `file:   ${report.file} (${report.fileBytes} bytes), ${report.seconds} s each in ${report.rounds} alternating slices, ` +
