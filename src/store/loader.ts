@@ -1,20 +1,22 @@
 /**
  * Random 256 KiB reads for the mining loop. Throughput on NVMe and virtio disks comes from queue
- * depth, so the reader keeps up to `inflight` (default 32) reads outstanding on libuv's thread pool.
- * The pool must have at least that many threads: UV_THREADPOOL_SIZE=64 in the environment at
- * process start (threadpool.ts explains why it cannot be raised later under ESM).
+ * depth, so the reader keeps up to `inflight` (default 32) reads outstanding.
  *
  * O_DIRECT: bypasses the page cache, which random reads over a store far larger than RAM would only
- * thrash. It needs the buffer address, file offset and length aligned to the logical block size.
- * Offsets and lengths here are multiples of 4096; for the buffers the reader uses slots of one
- * WebAssembly.Memory, whose backing store V8 maps page-aligned (a plain ArrayBuffer comes from
- * malloc, 16-byte aligned). If the filesystem refuses O_DIRECT at open (EINVAL: some tmpfs, FUSE) or
- * at the first read, the reader reopens without it and says so in `direct`.
+ * thrash. It needs the buffer address, file offset and length aligned to the logical block size;
+ * offsets and lengths here are multiples of 4096. If the filesystem refuses O_DIRECT at open
+ * (EINVAL: some tmpfs, FUSE) or at the first read, the reader reopens without it and says so in
+ * `direct`.
  *
- * Engine: with O_DIRECT and the optional native addon (aio.ts) reads go through Linux AIO, one
- * io_submit per read and one JS call per batch of completions, and read() lands each load straight
- * in a fresh page-aligned array (no bounce copy). Without it (unbuilt, or a buffered fd) they go
- * through libuv's pool as above. `engine` says which.
+ * Two engines (`engine` says which):
+ * - 'aio' (O_DIRECT and the optional native addon, aio.ts): Linux AIO, one io_submit per read from
+ *   the JS thread and one JS call per batch of completions. Buffers sit in 2 MiB transparent huge
+ *   pages, and read() lands each load straight in a fresh array carved from them (no bounce copy).
+ *   On the measured 2-vCPU VM this reads faster than fio's reference command (see aio.ts, aio.c).
+ * - 'libuv' (addon not built, or a buffered fd): fs.read on libuv's thread pool into slots of one
+ *   WebAssembly.Memory (V8 maps it page-aligned; a plain ArrayBuffer is only 16-byte aligned),
+ *   copied out for read(). The pool must have `inflight` threads: UV_THREADPOOL_SIZE in the
+ *   environment at process start (threadpool.ts explains why it cannot be raised later under ESM).
  */
 import { THREADPOOL_SIZE } from './threadpool.js';
 import { AioRing } from './aio.js';
