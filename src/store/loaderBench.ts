@@ -1,7 +1,7 @@
 /**
  * Loader throughput measurement: random 256 KiB loads from a file, `inflight` reads outstanding,
  * each read copied into a fresh array exactly as `SealedStore.loadSource().read` hands loads to the
- * mining loop. Used by `zg-miner bench loader` and bench/loader.ts.
+ * mining loop (on the AIO engine the load is read straight into that fresh array). Used by `zg-miner bench loader` and bench/loader.ts.
  */
 import { stat } from 'node:fs/promises';
 import { BYTES_PER_LOAD } from '../spec.js';
@@ -30,6 +30,8 @@ export interface LoaderBenchResult {
   seconds: number;
   fileBytes: number;
   direct: boolean;
+  /** 'aio' (native Linux AIO) or 'libuv' (thread-pool reads), see LoadReader.engine. */
+  engine: 'aio' | 'libuv';
   inflight: number;
   peakInflight: number;
   /** Mean and 99th percentile read latency, milliseconds. */
@@ -76,6 +78,7 @@ export async function runLoaderBench(opts: LoaderBenchOptions): Promise<LoaderBe
     seconds,
     fileBytes,
     direct: reader.direct,
+    engine: reader.engine,
     inflight,
     peakInflight: reader.peakInflight,
     meanMs: mean * 1000,

@@ -6,13 +6,15 @@
  * run as root it is installed with apt-get, else a one-line error says how.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
 import { runLoaderBench } from '../../store/loaderBench.js';
 import { DEFAULT_INFLIGHT } from '../../store/loader.js';
+import { aioUnavailableReason } from '../../store/aio.js';
 import { MALLOC_TUNED, THREADPOOL_SIZE, reexecWithLoaderEnv } from '../../store/threadpool.js';
 
 interface BenchLoaderArgs {
@@ -32,6 +34,12 @@ export interface LoaderBenchReport {
   file: string;
   fileBytes: number;
   direct: boolean;
+  /** 'aio': native Linux AIO addon; 'libuv': fs.read on libuv's pool (addon missing or page cache). */
+  engine: 'aio' | 'libuv';
+  /** Why the AIO engine is not in use, when it is not. */
+  aioUnavailable: string | null;
+  /** The kernel's transparent huge page mode ([always], [madvise] or [never]); the AIO engine's buffers use them when not never. */
+  transparentHugePages: string | null;
   inflight: number;
   seconds: number;
   node: string;
@@ -48,6 +56,8 @@ export interface LoaderBenchReport {
   loaderReads: number;
   loaderMeanMs: number;
   loaderP99Ms: number;
+  /** 1, 5 and 15 minute load averages when the run ended (other work on the host skews both figures). */
+  loadAverage: number[];
 }
 
 /** fio's queue depth, fixed as in the reference command; the loader's own depth is --inflight. */
@@ -128,6 +138,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
   let meanMsSum = 0;
   let p99Ms = 0;
   let direct = false;
+  let engine: 'aio' | 'libuv' = 'libuv';
   let fileBytes = 0;
   for (let r = 0; r < rounds; r++) {
     const loader = await runLoaderBench({ file: args.file, seconds: slice, inflight: args.inflight, path: args.path });
@@ -137,6 +148,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     meanMsSum += loader.meanMs * loader.reads;
     p99Ms = Math.max(p99Ms, loader.p99Ms);
     direct = loader.direct;
+    engine = loader.engine;
     fileBytes = loader.fileBytes;
     if (args.fio) fioBytes += (await runFio(args.file, Math.max(1, Math.round(slice)))) * 1e6 * Math.max(1, Math.round(slice));
   }
@@ -149,6 +161,9 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     file: args.file,
     fileBytes,
     direct,
+    engine,
+    aioUnavailable: engine === 'aio' ? null : (aioUnavailableReason ?? (direct ? null : 'AIO is used only with O_DIRECT')),
+    transparentHugePages: thpMode(),
     inflight: args.inflight,
     seconds: args.seconds,
     node: process.version,
@@ -161,7 +176,16 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     loaderReads,
     loaderMeanMs: round(meanMsSum / Math.max(1, loaderReads), 3),
     loaderP99Ms: round(p99Ms, 3),
+    loadAverage: loadavg().map((x) => round(x, 2)),
   };
+}
+
+function thpMode(): string | null {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function round(x: number, digits = 1): number {
@@ -199,10 +223,11 @@ export const benchLoaderCommand: CommandModule<object, BenchLoaderArgs> = {
       process.stdout.write(JSON.stringify(report) + '\n');
     } else {
       process.stdout.write(
-        `loader: ${report.loaderMBps} MB/s (${report.direct ? 'O_DIRECT' : 'page cache'}, ${report.inflight} in flight, ` +
-          `${report.threadpool} pool threads, mean ${report.loaderMeanMs} ms, p99 ${report.loaderP99Ms} ms)\n` +
+        `loader: ${report.loaderMBps} MB/s (${report.direct ? 'O_DIRECT' : 'page cache'}, ${report.engine === 'aio' ? `native AIO, huge pages ${report.transparentHugePages ?? 'unknown'}` : `libuv, ${report.threadpool} pool threads`}, ` +
+          `${report.inflight} in flight, mean ${report.loaderMeanMs} ms, p99 ${report.loaderP99Ms} ms)\n` +
           (report.fioMBps === null ? '' : `fio:    ${report.fioMBps} MB/s\nratio:  ${report.ratio}\n`) +
-          `file:   ${report.file} (${report.fileBytes} bytes), ${report.seconds} s each in ${report.rounds} alternating slices, node ${report.node}, commit ${report.commit}\n`
+          `file:   ${report.file} (${report.fileBytes} bytes), ${report.seconds} s each in ${report.rounds} alternating slices, ` +
+            `load average ${report.loadAverage.join(' ')}, node ${report.node}, commit ${report.commit}\n`
       );
     }
   },

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "zg_aio",
+      "sources": ["aio.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "conditions": [["OS!='linux'", { "type": "none" }]]
+    }
+  ]
+}
