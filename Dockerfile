@@ -8,6 +8,10 @@
 
 # ---- build: install all dependencies, compile TypeScript and the wasm module, drop dev deps ----
 FROM node:20-bookworm-slim AS build
+# python3, make and g++ build the optional native AIO reader (src/native) with node-gyp.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -16,7 +20,8 @@ COPY src ./src
 COPY test ./test
 COPY bench ./bench
 COPY shaders ./shaders
-RUN npm run build && npm prune --omit=dev
+# The AIO addon is optional (the loader falls back to libuv reads): keep the folder even if it failed.
+RUN npm run build && mkdir -p src/native/build/Release && npm prune --omit=dev
 
 # ---- runtime: node + Vulkan loader (and libglvnd, which the NVIDIA ICD links against), no compilers ----
 FROM node:20-bookworm-slim AS runtime
@@ -31,6 +36,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/shaders ./shaders
+COPY --from=build /app/src/native/build/Release ./src/native/build/Release
 RUN ln -s /app/dist/src/cli/main.js /usr/local/bin/zg-miner && chmod +x /app/dist/src/cli/main.js \
  && mkdir /data && chown node:node /data
 # Sealed store, miner id and imported files; metrics on 9464 (bind 0.0.0.0 to publish it:
