@@ -7,11 +7,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
-import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX } from '../spec.js';
 import { MinerError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
 import { batchNonce } from '../core/nonce.js';
 import { seal, unseal } from '../core/seal.js';
+import { mixSeal, poraOutput } from '../core/pora.js';
 import { meetsTarget, qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
 import { pora } from '../verify/verifyAnswer.js';
 import { MAX_PAD_SLOTS, WasmPora } from './wasmPora.js';
@@ -183,7 +184,18 @@ async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource): Promis
   }
 }
 
+/**
+ * The workers' view of resident loads, after checking that the buffers cover every load.
+ * @throws {RangeError} when the chunks or masks are shorter than loadCount says.
+ */
 function residentView(r: NonNullable<LoadSource['resident']>): ResidentView {
+  if (!Number.isInteger(r.loadsPerChunk) || r.loadsPerChunk < 1) throw new RangeError(`resident loads: bad loadsPerChunk ${r.loadsPerChunk}`);
+  for (let k = 0; k * r.loadsPerChunk < r.loadCount; k++) {
+    const need = Math.min(r.loadsPerChunk, r.loadCount - k * r.loadsPerChunk) * BYTES_PER_LOAD;
+    const have = r.chunks[k]?.byteLength ?? 0;
+    if (have < need) throw new RangeError(`resident loads: chunk ${k} holds ${have} bytes, expected at least ${need}`);
+  }
+  if (r.masks.byteLength < 8 * r.loadCount) throw new RangeError(`resident loads: masks hold ${r.masks.byteLength} bytes for ${r.loadCount} loads`);
   return {
     firstLoad: r.firstLoad,
     loadCount: r.loadCount,
@@ -261,13 +273,19 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      if (data.resident !== undefined) {
-        const view = residentView(data.resident);
-        const batch = Math.max(1, Math.min(MAX_RESIDENT_BATCH, Math.ceil(nonces.count / (4 * threads))));
-        await Promise.all(pool.map((w) => residentLoop(w, run, view, batch)));
-      } else {
-        await Promise.all(pool.map((w) => readLoop(w, run, data)));
-      }
+      const view = data.resident === undefined ? null : residentView(data.resident);
+      const batch = Math.max(1, Math.min(MAX_RESIDENT_BATCH, Math.ceil(nonces.count / (4 * threads))));
+      // allSettled: on a failure the other workers are stopped and drained before the error surfaces
+      const settled = await Promise.allSettled(
+        pool.map((w) =>
+          (view === null ? readLoop(w, run, data) : residentLoop(w, run, view, batch)).catch((e: unknown) => {
+            onAbort();
+            throw e;
+          })
+        )
+      );
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -297,7 +315,12 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
         w.setJob({ minerId: x.minerId, subtaskDigest: x.subtaskDigest, rangeDigest: rangeDigest(x.range), range: x.range, bound: 0n });
         w.setNonce(x.nonce);
         w.scratchPad();
-        return { padSeed: w.padSeed(), padDigest: w.padDigest(), recallSeed: w.recallSeed(), quality: w.sealQuality(x.sealedData, x.sealOffset) };
+        // the wasm header holds a u64 sealOffset; larger ones (never mined, but pora() accepts them) go through core/
+        const quality =
+          x.sealOffset <= UINT64_MAX
+            ? w.sealQuality(x.sealedData, x.sealOffset)
+            : poraOutput(x.sealOffset, w.padSeed(), mixSeal(x.sealedData, w.pad(), x.sealOffset));
+        return { padSeed: w.padSeed(), padDigest: w.padDigest(), recallSeed: w.recallSeed(), quality };
       });
     },
 

@@ -189,7 +189,7 @@ test('abort: an aborted signal stops the search early with partial stats', async
 test('evaluate and seal equal core/', async () => {
   const rnd = prng(15);
   const range: RecallRange = { startPosition: 1n << 60n, mineLength: 1n << 35n, shardId: 1n, shardMask: ~1n & UINT64_MAX };
-  const inputs = [0n, 3n, 4n, 63n].map((sealOffset) => ({
+  const inputs = [0n, 3n, 4n, 63n, (1n << 70n) + 2n].map((sealOffset) => ({
     minerId: rnd(32),
     nonce: rnd(32),
     subtaskDigest: rnd(32),
@@ -214,6 +214,22 @@ test('evaluate and seal equal core/', async () => {
   const [plain] = await backend.seal([{ ...s, data: sealed! }], 'unseal');
   assert.deepEqual(plain, unseal(sealed!, s.minerId, s.sealContextDigest, s.startSector));
   assert.deepEqual(plain, s.data);
+});
+
+test('cpuPercentage < 100 throttles but finds the same hits; a malformed resident source is refused', async () => {
+  const rnd = prng(16);
+  const range: RecallRange = { startPosition: 0n, mineLength: 4n * 1024n, shardId: 0n, shardMask: UINT64_MAX };
+  const data = residentSource(rnd, 0n, [UINT64_MAX, 0n, 0xffn, UINT64_MAX]);
+  const job = makeJob(rnd, range, 1n << 253n, 4n * 1024n);
+  const nonces = { base: rnd(32), start: 0n, count: 8 };
+  const slow = await createCpuBackend({ threads: 1, cpuPercentage: 50 });
+  try {
+    assert.deepEqual(show(await slow.search(job, nonces, data)), show(await referenceSearch(job, nonces, data)));
+  } finally {
+    await slow.dispose();
+  }
+  const broken: LoadSource = { ...data, resident: { ...data.resident!, loadCount: 6 } };
+  await assert.rejects(backend.search(job, nonces, broken), /resident loads/);
 });
 
 test('bad options are config errors', async () => {
