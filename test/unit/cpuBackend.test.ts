@@ -20,6 +20,7 @@ import {
   targetScaleX64,
 } from '../../src/core/recallRange.js';
 import { toHex } from '../../src/bytes.js';
+import { benchJob, measureHashrate, syntheticResidentSource } from '../../src/cli/cmds/bench.js';
 import type { RecallRange } from '../../src/types.js';
 
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -230,6 +231,26 @@ test('cpuPercentage < 100 throttles but finds the same hits; a malformed residen
   }
   const broken: LoadSource = { ...data, resident: { ...data.resident!, loadCount: 6 } };
   await assert.rejects(backend.search(job, nonces, broken), /resident loads/);
+});
+
+test('bench hashrate: synthetic data is resident and fully held; the result has the JSON fields', async () => {
+  const data = syntheticResidentSource(1);
+  assert.equal(data.resident!.loadCount, 4);
+  assert.equal(data.availability(3n), UINT64_MAX);
+  assert.equal(data.availability(4n), 0n);
+  const a = await data.read(0n);
+  const b = await data.read(1n);
+  assert.equal(a.length, LOAD_BYTES);
+  assert.notDeepEqual(a, b);
+  assert.equal(benchJob(data).range.mineLength, 4n * 1024n);
+  const r = await measureHashrate(backend, data, { seconds: 0.2, warmupSeconds: 0.05, rangeMiB: 1 });
+  assert.deepEqual(Object.keys(r).sort(), [
+    'backend', 'commit', 'cpuSeconds', 'device', 'node', 'noncesPerSecond', 'rangeMiB', 'sealHashesPerSecond', 'seconds', 'threads',
+  ]);
+  assert.equal(r.backend, 'cpu');
+  assert.equal(r.threads, 2);
+  assert.ok(r.noncesPerSecond > 0);
+  assert.ok(Math.abs(r.sealHashesPerSecond - 64 * r.noncesPerSecond) <= 64, 'every seal of every nonce is hashed');
 });
 
 test('bad options are config errors', async () => {
