@@ -25,15 +25,15 @@ const CHI = [
   [['&', 1, 0, 0], ['|', 0, 0, 1], ['&', 0, 0, 0], ['|', 0, 0, 0], ['&', 0, 0, 0]],
 ];
 
-function keccak() {
-  const L = [];
+/**
+ * Emits a Keccak-f[1600] function. `init(i)` is the expression of input lane i (before the
+ * complementing), `outLanes` the lanes written back to `dst` (lane i at byte 8i).
+ */
+function keccakFunction(L, signature, init, outLanes) {
   const a = (i) => `a${i}`;
   const not = (v, n) => (n ? `~${v}` : v);
-  L.push(HEADER);
-  L.push('/** Keccak-f[1600] on the 25 little-endian u64 lanes at `s` (in place); `rc` = the 24 round constants. */');
-  L.push('export function keccakF(s: usize, rc: usize): void {');
-  for (let i = 0; i < 25; i++)
-    L.push(`  let ${a(i)} = ${COMPLEMENTED.includes(i) ? '~' : ''}load<u64>(s, ${8 * i});`);
+  L.push(`export function ${signature}: void {`);
+  for (let i = 0; i < 25; i++) L.push(`  let ${a(i)}: u64 = ${COMPLEMENTED.includes(i) ? `~(${init(i)})` : init(i)};`);
   L.push('  let c0: u64, c1: u64, c2: u64, c3: u64, c4: u64, d0: u64, d1: u64, d2: u64, d3: u64, d4: u64;');
   for (let i = 0; i < 25; i++) L.push(`  let b${i}: u64;`);
   L.push('  for (let r: usize = 0; r < 24 * 8; r += 8) {');
@@ -56,8 +56,24 @@ function keccak() {
     }
   L.push('    a0 ^= load<u64>(rc + r);');
   L.push('  }');
-  for (let i = 0; i < 25; i++) L.push(`  store<u64>(s, ${COMPLEMENTED.includes(i) ? '~' : ''}${a(i)}, ${8 * i});`);
+  for (const i of outLanes) L.push(`  store<u64>(dst, ${COMPLEMENTED.includes(i) ? '~' : ''}${a(i)}, ${8 * i});`);
   L.push('}');
+}
+
+function keccak() {
+  const L = [];
+  L.push(HEADER);
+  L.push('/**');
+  L.push(' * keccak256 of the 64 bytes at `src` into the 32 bytes at `dst` (they may overlap): one');
+  L.push(' * Keccak-f[1600] whose other 17 input lanes are the constant padding (0x01 at byte 64, 0x80 at');
+  L.push(' * byte 135, zeros), so nothing but the 8 data lanes goes through memory. `rc` = the 24 round constants.');
+  L.push(' */');
+  keccakFunction(
+    L,
+    'keccak256of64(src: usize, dst: usize, rc: usize)',
+    (i) => (i < 8 ? `load<u64>(src, ${8 * i})` : i === 8 ? '0x01' : i === 16 ? '0x8000000000000000' : '0'),
+    [0, 1, 2, 3]
+  );
   return L.join('\n') + '\n';
 }
 
@@ -78,13 +94,34 @@ const IV = [
   '0x510e527fade682d1', '0x9b05688c2b3e6c1f', '0x1f83d9abfb41bd6b', '0x5be0cd19137e2179',
 ];
 
+/** The 12 rounds of BLAKE2b on locals v0..v15 with message locals m0..m15. */
+function blake2bRounds(L, ind) {
+  const G = (a, b, c, d, x, y) => {
+    L.push(`${ind}v${a} = v${a} + v${b} + m${x}; v${d} = rotr<u64>(v${d} ^ v${a}, 32);`);
+    L.push(`${ind}v${c} = v${c} + v${d}; v${b} = rotr<u64>(v${b} ^ v${c}, 24);`);
+    L.push(`${ind}v${a} = v${a} + v${b} + m${y}; v${d} = rotr<u64>(v${d} ^ v${a}, 16);`);
+    L.push(`${ind}v${c} = v${c} + v${d}; v${b} = rotr<u64>(v${b} ^ v${c}, 63);`);
+  };
+  for (let r = 0; r < 12; r++) {
+    const s = SIGMA[r % 10];
+    L.push(`${ind}// round ${r}`);
+    G(0, 4, 8, 12, s[0], s[1]);
+    G(1, 5, 9, 13, s[2], s[3]);
+    G(2, 6, 10, 14, s[4], s[5]);
+    G(3, 7, 11, 15, s[6], s[7]);
+    G(0, 5, 10, 15, s[8], s[9]);
+    G(1, 6, 11, 12, s[10], s[11]);
+    G(2, 7, 8, 13, s[12], s[13]);
+    G(3, 4, 9, 14, s[14], s[15]);
+  }
+}
+
 function blake2b() {
   const L = [];
   L.push(HEADER);
   L.push('/**');
   L.push(' * BLAKE2b compression F (RFC 7693) on the 8-word state at `h`. The message word j is');
-  L.push(' * load(m + 8j) ^ load(x + 8j): the PoRA mix (sealed XOR pad) happens as the words are loaded,');
-  L.push(' * so the 4 KiB mixed seal is never written out. Pass a zero block as `x` for a plain block.');
+  L.push(' * load(m + 8j) ^ load(x + 8j). Pass a zero block as `x` for a plain block.');
   L.push(' * `t` is the byte counter (< 2^64 here), `last` the final-block flag.');
   L.push(' */');
   L.push('export function blake2bCompress(h: usize, m: usize, x: usize, t: u64, last: bool): void {');
@@ -95,25 +132,35 @@ function blake2b() {
   L.push(`  let v13: u64 = ${IV[5]};`);
   L.push(`  let v14: u64 = last ? ~${IV[6]} : ${IV[6]};`);
   L.push(`  let v15: u64 = ${IV[7]};`);
-  const G = (a, b, c, d, x, y) => {
-    L.push(`  v${a} = v${a} + v${b} + m${x}; v${d} = rotr<u64>(v${d} ^ v${a}, 32);`);
-    L.push(`  v${c} = v${c} + v${d}; v${b} = rotr<u64>(v${b} ^ v${c}, 24);`);
-    L.push(`  v${a} = v${a} + v${b} + m${y}; v${d} = rotr<u64>(v${d} ^ v${a}, 16);`);
-    L.push(`  v${c} = v${c} + v${d}; v${b} = rotr<u64>(v${b} ^ v${c}, 63);`);
-  };
-  for (let r = 0; r < 12; r++) {
-    const s = SIGMA[r % 10];
-    L.push(`  // round ${r}`);
-    G(0, 4, 8, 12, s[0], s[1]);
-    G(1, 5, 9, 13, s[2], s[3]);
-    G(2, 6, 10, 14, s[4], s[5]);
-    G(3, 7, 11, 15, s[6], s[7]);
-    G(0, 5, 10, 15, s[8], s[9]);
-    G(1, 6, 11, 12, s[10], s[11]);
-    G(2, 7, 8, 13, s[12], s[13]);
-    G(3, 4, 9, 14, s[14], s[15]);
-  }
+  blake2bRounds(L, '  ');
   for (let j = 0; j < 8; j++) L.push(`  store<u64>(h, load<u64>(h, ${8 * j}) ^ v${j} ^ v${8 + j}, ${8 * j});`);
+  L.push('}');
+  L.push('');
+  L.push('/**');
+  L.push(' * The PoRA quality hash in one call: BLAKE2b-512 over the 128-byte first block at `hdr`');
+  L.push(' * (u256be(sealOffset) ‖ padSeed ‖ 0^32) and then the 4096 bytes of `seal` XOR `pad`, mixed');
+  L.push(' * as the message words are loaded, so the mixed seal is never written out. The chaining');
+  L.push(' * value stays in locals across the 33 blocks; the first 32 bytes of the digest go to `out`.');
+  L.push(' */');
+  L.push('export function blake2bQuality(hdr: usize, zero: usize, seal: usize, pad: usize, out: usize): void {');
+  const H0 = ['0x6a09e667f2bdc948', ...IV.slice(1)];
+  for (let j = 0; j < 8; j++) L.push(`  let h${j}: u64 = ${H0[j]};`);
+  L.push('  let m: usize = hdr;');
+  L.push('  let x: usize = zero;');
+  L.push('  for (let t: u64 = 128; t <= 4224; t += 128) {');
+  for (let j = 0; j < 16; j++) L.push(`    const m${j} = load<u64>(m, ${8 * j}) ^ load<u64>(x, ${8 * j});`);
+  for (let j = 0; j < 8; j++) L.push(`    let v${j} = h${j};`);
+  for (let j = 0; j < 4; j++) L.push(`    let v${8 + j}: u64 = ${IV[j]};`);
+  L.push(`    let v12: u64 = ${IV[4]} ^ t;`);
+  L.push(`    let v13: u64 = ${IV[5]};`);
+  L.push(`    let v14: u64 = t == 4224 ? ~${IV[6]} : ${IV[6]};`);
+  L.push(`    let v15: u64 = ${IV[7]};`);
+  blake2bRounds(L, '    ');
+  for (let j = 0; j < 8; j++) L.push(`    h${j} ^= v${j} ^ v${8 + j};`);
+  L.push('    m = t == 128 ? seal : m + 128;');
+  L.push('    x = t == 128 ? pad : x + 128;');
+  L.push('  }');
+  for (let j = 0; j < 4; j++) L.push(`  store<u64>(out, h${j}, ${8 * j});`);
   L.push('}');
   return L.join('\n') + '\n';
 }

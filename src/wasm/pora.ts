@@ -6,8 +6,8 @@
 // `slots`: one per nonce in flight (its 16 KiB scratch pad, pad seed, pad digest, recall seed).
 // The quality hash XORs the pad slice into the message words as it loads them, so the mixed
 // 4 KiB seal is never materialised (that XOR pass alone cost as much as a fifth of a nonce).
-import { keccakF } from './keccakF';
-import { blake2bCompress } from './blake2b';
+import { keccak256of64 } from './keccakF';
+import { blake2bCompress, blake2bQuality } from './blake2b';
 
 const BYTES_PER_PAD: usize = 16384;
 const BYTES_PER_SEAL: usize = 4096;
@@ -33,7 +33,6 @@ const H0: usize = memory.data<u64>([
   0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
 ]);
 const ZERO: usize = memory.data(128, 16);
-const KS: usize = memory.data(200, 16);
 const H: usize = memory.data(64, 16);
 /** Pad-seed preimage minerId ‖ nonce ‖ subtaskDigest ‖ rangeDigest; the host rewrites the nonce. */
 const CTX: usize = memory.data(128, 16);
@@ -70,12 +69,7 @@ export function ensureSlots(n: u32): bool {
 /** keccak256 of the 64 bytes at `src` into the 32 bytes at `dst` (one keccak-f: 64 < rate 136). */
 // @ts-ignore: decorator
 @inline function keccak64(src: usize, dst: usize): void {
-  for (let i: usize = 0; i < 8; i++) store<u64>(KS + 8 * i, load<u64>(src + 8 * i));
-  store<u64>(KS, 1, 64); // keccak (not SHA3) padding: 0x01 at byte 64 ...
-  for (let i: usize = 9; i < 25; i++) store<u64>(KS + 8 * i, 0);
-  store<u64>(KS, 0x8000000000000000, 128); // ... and 0x80 at byte 135 (last byte of the rate)
-  keccakF(KS, RC);
-  for (let i: usize = 0; i < 4; i++) store<u64>(dst + 8 * i, load<u64>(KS + 8 * i));
+  keccak256of64(src, dst, RC);
 }
 
 /**
@@ -108,23 +102,15 @@ export function padChain(s: usize): void {
   keccak64(prev, s + SLOT_RECALL_SEED);
 }
 
-/** Step 5 for one seal: quality hash of `seal` (4096 sealed bytes) at sealOffset into H. */
+/** Step 5 for one seal: quality hash of `seal` (4096 sealed bytes) at sealOffset; its first 32 bytes into H. */
 // @ts-ignore: decorator
 @inline function qualityInto(s: usize, offLo: u32, offHi: u32, seal: usize): void {
-  memory.copy(H, H0, 64);
   store<u64>(HDR, 0, 0);
   store<u64>(HDR, 0, 8);
   store<u64>(HDR, 0, 16);
   store<u64>(HDR, bswap<u64>((<u64>offHi << 32) | <u64>offLo), 24);
   memory.copy(HDR + 32, s + SLOT_PAD_SEED, 64);
-  blake2bCompress(H, HDR, ZERO, 128, false);
-  const pad = s + <usize>(offLo % SEALS_PER_PAD) * BYTES_PER_SEAL;
-  let t: u64 = 256;
-  for (let b: usize = 0; b < 31; b++) {
-    blake2bCompress(H, seal + b * 128, pad + b * 128, t, false);
-    t += 128;
-  }
-  blake2bCompress(H, seal + 31 * 128, pad + 31 * 128, t, true);
+  blake2bQuality(HDR, ZERO, seal, s + <usize>(offLo % SEALS_PER_PAD) * BYTES_PER_SEAL, H);
 }
 
 /** Quality of one seal (sealOffset = offHi·2^32 + offLo) into QUAL. */
