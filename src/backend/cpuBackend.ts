@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
-import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX } from '../spec.js';
+import { BYTES_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX } from '../spec.js';
 import { MinerError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
 import { batchNonce } from '../core/nonce.js';
@@ -69,12 +69,12 @@ class PoolWorker {
     });
   }
 
-  call<T extends Reply>(msg: Request): Promise<T> {
+  call<T extends Reply>(msg: Request, transfer: ArrayBuffer[] = []): Promise<T> {
     const id = this.#nextId++;
     if (this.#pending.size === 0) this.#worker.ref();
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (r: Reply) => void, reject });
-      this.#worker.postMessage({ ...msg, id });
+      this.#worker.postMessage({ ...msg, id }, transfer);
     });
   }
 
@@ -167,27 +167,31 @@ async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource): Promis
     });
     if (wanted.length === 0) continue;
     const loads = await Promise.all(wanted.map((x) => data.read(x.loadIndex)));
+    const transfer: ArrayBuffer[] = [];
     const items: ScanItem[] = wanted.map((x, i) => {
       const load = loads[i]!;
       if (load.length !== BYTES_PER_LOAD)
         throw new MinerError('STORE_ERROR', `load ${x.loadIndex}: expected ${BYTES_PER_LOAD} bytes, got ${load.length}`);
-      return { slot: x.slot, load, maskLo: Number(x.mask & 0xffffffffn), maskHi: Number((x.mask >> 32n) & 0xffffffffn) };
+      const maskLo = Number(x.mask & 0xffffffffn);
+      const maskHi = Number((x.mask >> 32n) & 0xffffffffn);
+      // Shared memory crosses for free and a whole buffer is copied once by postMessage; a view
+      // into a larger private buffer is cut out first (else the whole buffer would be cloned),
+      // and that private copy is moved, not copied again.
+      if (load.buffer instanceof SharedArrayBuffer || (load.byteOffset === 0 && load.buffer.byteLength === BYTES_PER_LOAD))
+        return { slot: x.slot, load, maskLo, maskHi };
+      const own = load.slice();
+      transfer.push(own.buffer);
+      return { slot: x.slot, load: own, maskLo, maskHi };
     });
-    const scan = await w.call<ScanReply>({ type: 'scan', items, stop: run.stop, cpuPercentage: run.cpuPercentage });
+    const scan = await w.call<ScanReply>({ type: 'scan', items, stop: run.stop, cpuPercentage: run.cpuPercentage }, transfer);
     run.stats.sealHashes += scan.sealHashes;
     for (const h of scan.hits) {
       const x = wanted.find((y) => y.slot === h.slot)!;
-      const load = loads[wanted.indexOf(x)]!;
-      const sealedData = load.slice(h.sealOffset * BYTES_PER_SEAL, (h.sealOffset + 1) * BYTES_PER_SEAL);
-      run.raw.push({ k: b.s + h.slot, chunkOffset: x.chunkOffset, sealOffset: h.sealOffset, quality: h.quality, sealedData });
+      run.raw.push({ k: b.s + h.slot, chunkOffset: x.chunkOffset, sealOffset: h.sealOffset, quality: h.quality, sealedData: h.sealedData });
     }
   }
 }
 
-/**
- * The workers' view of resident loads, after checking that the buffers cover every load.
- * @throws {RangeError} when the chunks or masks are shorter than loadCount says.
- */
 function residentView(r: NonNullable<LoadSource['resident']>): ResidentView {
   if (!Number.isInteger(r.loadsPerChunk) || r.loadsPerChunk < 1) throw new RangeError(`resident loads: bad loadsPerChunk ${r.loadsPerChunk}`);
   for (let k = 0; k * r.loadsPerChunk < r.loadCount; k++) {

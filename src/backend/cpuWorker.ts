@@ -65,7 +65,7 @@ export interface PadsReply {
 export interface ScanReply {
   id: number;
   /** k = the slot; chunkOffset is filled in by the main thread. */
-  hits: { slot: number; sealOffset: number; quality: Uint8Array }[];
+  hits: { slot: number; sealOffset: number; quality: Uint8Array; sealedData: Uint8Array }[];
   sealHashes: number;
 }
 export interface ErrorReply {
@@ -129,7 +129,8 @@ function handle(msg: WorkerRequest): ResidentReply | PadsReply | ScanReply {
         region.set(it.load);
         const r = wasm.scanLoad(it.maskLo, it.maskHi, it.slot);
         sealHashes += r.hashes;
-        if (r.index >= 0) hits.push({ slot: it.slot, sealOffset: r.index, quality: wasm.hitQuality() });
+        if (r.index >= 0)
+          hits.push({ slot: it.slot, sealOffset: r.index, quality: wasm.hitQuality(), sealedData: wasm.loadSeal(r.index) });
       }
       throttle(msg.stop, msg.cpuPercentage);
       return { id: msg.id, hits, sealHashes };

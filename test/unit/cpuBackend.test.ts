@@ -58,9 +58,15 @@ function residentSource(rnd: (n: number) => Uint8Array, firstLoad: bigint, masks
   const inside = (L: bigint): boolean => L >= firstLoad && rel(L) < masks.length;
   const source: LoadSource = {
     availability: (L) => (inside(L) ? masks[rel(L)]! : 0n),
+    // three shapes a store may return: a view of shared memory, a private copy, a view into a larger private buffer
     read: async (L) => {
       const r = rel(L);
-      return new Uint8Array(chunks[Math.floor(r / loadsPerChunk)]!, (r % loadsPerChunk) * LOAD_BYTES, LOAD_BYTES).slice();
+      const shared = new Uint8Array(chunks[Math.floor(r / loadsPerChunk)]!, (r % loadsPerChunk) * LOAD_BYTES, LOAD_BYTES);
+      if (r % 3 === 0) return shared;
+      if (r % 3 === 1) return shared.slice();
+      const big = new Uint8Array(LOAD_BYTES + 96);
+      big.set(shared, 64);
+      return big.subarray(64, 64 + LOAD_BYTES);
     },
   };
   if (resident) source.resident = { firstLoad, loadCount: masks.length, chunks, loadsPerChunk, masks: maskBuf };
@@ -84,7 +90,7 @@ async function referenceSearch(job: MineJob, nonces: NonceRange, data: LoadSourc
       stats.skipped++;
       continue;
     }
-    const load = await data.read(loadStart / 1024n);
+    const load = (await data.read(loadStart / 1024n)).slice();
     for (let i = 0; i < 64; i++) {
       if (((mask >> BigInt(i)) & 1n) === 0n) continue;
       const sealed = load.subarray(i * 4096, (i + 1) * 4096);
