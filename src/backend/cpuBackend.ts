@@ -51,6 +51,7 @@ class PoolWorker {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   #nextId = 1;
+  readonly #staging = new Map<number, SharedArrayBuffer>();
   readonly ready: Promise<void>;
 
   constructor() {
@@ -69,13 +70,27 @@ class PoolWorker {
     });
   }
 
-  call<T extends Reply>(msg: Request, transfer: ArrayBuffer[] = []): Promise<T> {
+  call<T extends Reply>(msg: Request): Promise<T> {
     const id = this.#nextId++;
     if (this.#pending.size === 0) this.#worker.ref();
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (r: Reply) => void, reject });
-      this.#worker.postMessage({ ...msg, id }, transfer);
+      this.#worker.postMessage({ ...msg, id });
     });
+  }
+
+  /**
+   * The staging buffer of a read() batch (one per slot half), made on first use and then reused:
+   * loads are copied in once and read in place by the worker, where a new buffer per message
+   * (postMessage cloning) costs a page fault per 4 KiB on top of the copies.
+   */
+  staging(slotBase: number): SharedArrayBuffer {
+    let buf = this.#staging.get(slotBase);
+    if (buf === undefined) {
+      buf = new SharedArrayBuffer((MAX_PAD_SLOTS / 2) * BYTES_PER_LOAD);
+      this.#staging.set(slotBase, buf);
+    }
+    return buf;
   }
 
   terminate(): Promise<number> {
@@ -147,11 +162,19 @@ async function residentLoop(w: PoolWorker, run: SearchRun, view: ResidentView, b
   }
 }
 
-/** Pads in the worker, loads read here (all of a batch in flight at once), hashes in the worker. */
-async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource): Promise<void> {
-  for (let b = claim(run, MAX_PAD_SLOTS); b !== null; b = claim(run, MAX_PAD_SLOTS)) {
+/** Nonces per two-phase batch; each worker runs two such loops on its two halves of the slots. */
+const READ_BATCH = MAX_PAD_SLOTS / 2;
+
+/**
+ * Pads in the worker, loads read here (all of a batch in flight at once), hashes in the worker.
+ * Two of these loops share each worker (slot halves), so one batch's pads or hashes run while
+ * the other batch waits for its reads.
+ */
+async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource, slotBase: number): Promise<void> {
+  for (let b = claim(run, READ_BATCH); b !== null; b = claim(run, READ_BATCH)) {
     const pads = await w.call<PadsReply>({
       type: 'pads',
+      slotBase,
       job: run.wjob,
       base: run.nonces.base,
       start: run.nonces.start + BigInt(b.s),
@@ -160,34 +183,28 @@ async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource): Promis
     });
     run.stats.nonces += pads.recalls.length;
     const wanted: { slot: number; chunkOffset: bigint; loadIndex: bigint; mask: bigint }[] = [];
-    pads.recalls.forEach((r, slot) => {
+    pads.recalls.forEach((r, i) => {
+      const slot = slotBase + i;
       const mask = r.loadIndex === null ? 0n : data.availability(r.loadIndex);
       if (r.loadIndex === null || mask === 0n) run.stats.skipped++;
       else wanted.push({ slot, chunkOffset: r.chunkOffset, loadIndex: r.loadIndex, mask });
     });
     if (wanted.length === 0) continue;
     const loads = await Promise.all(wanted.map((x) => data.read(x.loadIndex)));
-    const transfer: ArrayBuffer[] = [];
+    const staging = w.staging(slotBase);
+    const stagingBytes = new Uint8Array(staging);
     const items: ScanItem[] = wanted.map((x, i) => {
       const load = loads[i]!;
       if (load.length !== BYTES_PER_LOAD)
         throw new MinerError('STORE_ERROR', `load ${x.loadIndex}: expected ${BYTES_PER_LOAD} bytes, got ${load.length}`);
-      const maskLo = Number(x.mask & 0xffffffffn);
-      const maskHi = Number((x.mask >> 32n) & 0xffffffffn);
-      // Shared memory crosses for free and a whole buffer is copied once by postMessage; a view
-      // into a larger private buffer is cut out first (else the whole buffer would be cloned),
-      // and that private copy is moved, not copied again.
-      if (load.buffer instanceof SharedArrayBuffer || (load.byteOffset === 0 && load.buffer.byteLength === BYTES_PER_LOAD))
-        return { slot: x.slot, load, maskLo, maskHi };
-      const own = load.slice();
-      transfer.push(own.buffer);
-      return { slot: x.slot, load: own, maskLo, maskHi };
+      stagingBytes.set(load, i * BYTES_PER_LOAD);
+      return { slot: x.slot, offset: i * BYTES_PER_LOAD, maskLo: Number(x.mask & 0xffffffffn), maskHi: Number((x.mask >> 32n) & 0xffffffffn) };
     });
-    const scan = await w.call<ScanReply>({ type: 'scan', items, stop: run.stop, cpuPercentage: run.cpuPercentage }, transfer);
+    const scan = await w.call<ScanReply>({ type: 'scan', staging, items, stop: run.stop, cpuPercentage: run.cpuPercentage });
     run.stats.sealHashes += scan.sealHashes;
     for (const h of scan.hits) {
       const x = wanted.find((y) => y.slot === h.slot)!;
-      run.raw.push({ k: b.s + h.slot, chunkOffset: x.chunkOffset, sealOffset: h.sealOffset, quality: h.quality, sealedData: h.sealedData });
+      run.raw.push({ k: b.s + h.slot - slotBase, chunkOffset: x.chunkOffset, sealOffset: h.sealOffset, quality: h.quality, sealedData: h.sealedData });
     }
   }
 }
@@ -280,9 +297,12 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
       const view = data.resident === undefined ? null : residentView(data.resident);
       const batch = Math.max(1, Math.min(MAX_RESIDENT_BATCH, Math.ceil(nonces.count / (4 * threads))));
       // allSettled: on a failure the other workers are stopped and drained before the error surfaces
+      const loops = pool.flatMap((w) =>
+        view === null ? [readLoop(w, run, data, 0), readLoop(w, run, data, READ_BATCH)] : [residentLoop(w, run, view, batch)]
+      );
       const settled = await Promise.allSettled(
-        pool.map((w) =>
-          (view === null ? readLoop(w, run, data) : residentLoop(w, run, view, batch)).catch((e: unknown) => {
+        loops.map((loop) =>
+          loop.catch((e: unknown) => {
             onAbort();
             throw e;
           })
