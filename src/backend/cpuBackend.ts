@@ -209,6 +209,10 @@ async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource, slotBas
   }
 }
 
+/**
+ * The workers' view of resident loads, after checking that the buffers cover every load.
+ * @throws {RangeError} when the chunks or masks are shorter than loadCount says.
+ */
 function residentView(r: NonNullable<LoadSource['resident']>): ResidentView {
   if (!Number.isInteger(r.loadsPerChunk) || r.loadsPerChunk < 1) throw new RangeError(`resident loads: bad loadsPerChunk ${r.loadsPerChunk}`);
   for (let k = 0; k * r.loadsPerChunk < r.loadCount; k++) {
