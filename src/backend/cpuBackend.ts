@@ -276,6 +276,8 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
   let local: WasmPora | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
+  /** Stops the running search (dispose ends it early instead of waiting for its whole range). */
+  let stopCurrent: (() => void) | null = null;
 
   async function runSearch(job: MineJob, nonces: NonceRange, data: LoadSource, signal?: AbortSignal): Promise<SearchResult> {
     if (disposed) throw new Error('search: the CPU backend is disposed');
@@ -297,6 +299,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
     };
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    stopCurrent = onAbort;
     try {
       const view = data.resident === undefined ? null : residentView(data.resident);
       const batch = Math.max(1, Math.min(MAX_RESIDENT_BATCH, Math.ceil(nonces.count / (4 * threads))));
@@ -316,6 +319,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
       if (failed !== undefined) throw failed.reason;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      stopCurrent = null;
     }
     const hits: Hit[] = [];
     for (const h of run.raw.sort((a, b) => a.k - b.k)) {
@@ -360,6 +364,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
+      stopCurrent?.();
       await queue;
       await Promise.all(pool.map((w) => w.terminate()));
     },

@@ -259,6 +259,19 @@ test('bench hashrate: synthetic data is resident and fully held; the result has 
   assert.ok(Math.abs(r.sealHashesPerSecond - 64 * r.noncesPerSecond) <= 64, 'every seal of every nonce is hashed');
 });
 
+test('dispose ends a running search early, then refuses new ones', async () => {
+  const rnd = prng(17);
+  const data = residentSource(rnd, 0n, [UINT64_MAX, UINT64_MAX]);
+  const job = makeJob(rnd, { startPosition: 0n, mineLength: 2048n, shardId: 0n, shardMask: UINT64_MAX }, 0n, 2048n);
+  const b = await createCpuBackend({ threads: 1 });
+  const running = b.search(job, { base: rnd(32), start: 0n, count: 1_000_000 }, data);
+  await new Promise((r) => setTimeout(r, 50));
+  await b.dispose();
+  const partial = await running;
+  assert.ok(partial.stats.nonces < 1_000_000);
+  await assert.rejects(b.search(job, { base: rnd(32), start: 0n, count: 1 }, data), /disposed/);
+});
+
 test('bad options are config errors', async () => {
   await assert.rejects(createCpuBackend({ threads: 0 }), /threads/);
   await assert.rejects(createCpuBackend({ cpuPercentage: 0 }), /cpu percentage/);
