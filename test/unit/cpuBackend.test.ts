@@ -6,6 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCpuBackend } from '../../src/backend/cpuBackend.js';
+import { createBackend } from '../../src/backend/backendFactory.js';
+import { isMinerError } from '../../src/errors.js';
 import type { Hit, LoadSource, MineJob, NonceRange, PoraBackend, SearchResult } from '../../src/backend/backend.js';
 import { batchNonce } from '../../src/core/nonce.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
@@ -275,4 +277,16 @@ test('dispose ends a running search early, then refuses new ones', async () => {
 test('bad options are config errors', async () => {
   await assert.rejects(createCpuBackend({ threads: 0 }), /threads/);
   await assert.rejects(createCpuBackend({ cpuPercentage: 0 }), /cpu percentage/);
+});
+
+test('backend factory: cpu and auto give the CPU pool, gpu says no adapter', async () => {
+  for (const choice of ['cpu', 'auto'] as const) {
+    const b = await createBackend({ backend: choice, threads: 1, cpuPercentage: 100 });
+    try {
+      assert.deepEqual({ kind: b.info.kind, threads: b.info.threads }, { kind: 'cpu', threads: 1 });
+    } finally {
+      await b.dispose();
+    }
+  }
+  await assert.rejects(createBackend({ backend: 'gpu' }), (e: unknown) => isMinerError(e, 'GPU_UNAVAILABLE') && /--backend cpu/.test(e.message));
 });
