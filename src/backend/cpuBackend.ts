@@ -7,11 +7,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
-import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { BYTES_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX } from '../spec.js';
 import { MinerError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
 import { batchNonce } from '../core/nonce.js';
 import { seal, unseal } from '../core/seal.js';
+import { mixSeal, poraOutput } from '../core/pora.js';
 import { meetsTarget, qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
 import { pora } from '../verify/verifyAnswer.js';
 import { MAX_PAD_SLOTS, WasmPora } from './wasmPora.js';
@@ -50,6 +51,7 @@ class PoolWorker {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   #nextId = 1;
+  readonly #staging = new Map<number, SharedArrayBuffer>();
   readonly ready: Promise<void>;
 
   constructor() {
@@ -75,6 +77,20 @@ class PoolWorker {
       this.#pending.set(id, { resolve: resolve as (r: Reply) => void, reject });
       this.#worker.postMessage({ ...msg, id });
     });
+  }
+
+  /**
+   * The staging buffer of a read() batch (one per slot half), made on first use and then reused:
+   * loads are copied in once and read in place by the worker, where a new buffer per message
+   * (postMessage cloning) costs a page fault per 4 KiB on top of the copies.
+   */
+  staging(slotBase: number): SharedArrayBuffer {
+    let buf = this.#staging.get(slotBase);
+    if (buf === undefined) {
+      buf = new SharedArrayBuffer((MAX_PAD_SLOTS / 2) * BYTES_PER_LOAD);
+      this.#staging.set(slotBase, buf);
+    }
+    return buf;
   }
 
   terminate(): Promise<number> {
@@ -146,11 +162,19 @@ async function residentLoop(w: PoolWorker, run: SearchRun, view: ResidentView, b
   }
 }
 
-/** Pads in the worker, loads read here (all of a batch in flight at once), hashes in the worker. */
-async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource): Promise<void> {
-  for (let b = claim(run, MAX_PAD_SLOTS); b !== null; b = claim(run, MAX_PAD_SLOTS)) {
+/** Nonces per two-phase batch; each worker runs two such loops on its two halves of the slots. */
+const READ_BATCH = MAX_PAD_SLOTS / 2;
+
+/**
+ * Pads in the worker, loads read here (all of a batch in flight at once), hashes in the worker.
+ * Two of these loops share each worker (slot halves), so one batch's pads or hashes run while
+ * the other batch waits for its reads.
+ */
+async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource, slotBase: number): Promise<void> {
+  for (let b = claim(run, READ_BATCH); b !== null; b = claim(run, READ_BATCH)) {
     const pads = await w.call<PadsReply>({
       type: 'pads',
+      slotBase,
       job: run.wjob,
       base: run.nonces.base,
       start: run.nonces.start + BigInt(b.s),
@@ -159,31 +183,44 @@ async function readLoop(w: PoolWorker, run: SearchRun, data: LoadSource): Promis
     });
     run.stats.nonces += pads.recalls.length;
     const wanted: { slot: number; chunkOffset: bigint; loadIndex: bigint; mask: bigint }[] = [];
-    pads.recalls.forEach((r, slot) => {
+    pads.recalls.forEach((r, i) => {
+      const slot = slotBase + i;
       const mask = r.loadIndex === null ? 0n : data.availability(r.loadIndex);
       if (r.loadIndex === null || mask === 0n) run.stats.skipped++;
       else wanted.push({ slot, chunkOffset: r.chunkOffset, loadIndex: r.loadIndex, mask });
     });
     if (wanted.length === 0) continue;
     const loads = await Promise.all(wanted.map((x) => data.read(x.loadIndex)));
+    const staging = w.staging(slotBase);
+    const stagingBytes = new Uint8Array(staging);
     const items: ScanItem[] = wanted.map((x, i) => {
       const load = loads[i]!;
       if (load.length !== BYTES_PER_LOAD)
         throw new MinerError('STORE_ERROR', `load ${x.loadIndex}: expected ${BYTES_PER_LOAD} bytes, got ${load.length}`);
-      return { slot: x.slot, load, maskLo: Number(x.mask & 0xffffffffn), maskHi: Number((x.mask >> 32n) & 0xffffffffn) };
+      stagingBytes.set(load, i * BYTES_PER_LOAD);
+      return { slot: x.slot, offset: i * BYTES_PER_LOAD, maskLo: Number(x.mask & 0xffffffffn), maskHi: Number((x.mask >> 32n) & 0xffffffffn) };
     });
-    const scan = await w.call<ScanReply>({ type: 'scan', items, stop: run.stop, cpuPercentage: run.cpuPercentage });
+    const scan = await w.call<ScanReply>({ type: 'scan', staging, items, stop: run.stop, cpuPercentage: run.cpuPercentage });
     run.stats.sealHashes += scan.sealHashes;
     for (const h of scan.hits) {
       const x = wanted.find((y) => y.slot === h.slot)!;
-      const load = loads[wanted.indexOf(x)]!;
-      const sealedData = load.slice(h.sealOffset * BYTES_PER_SEAL, (h.sealOffset + 1) * BYTES_PER_SEAL);
-      run.raw.push({ k: b.s + h.slot, chunkOffset: x.chunkOffset, sealOffset: h.sealOffset, quality: h.quality, sealedData });
+      run.raw.push({ k: b.s + h.slot - slotBase, chunkOffset: x.chunkOffset, sealOffset: h.sealOffset, quality: h.quality, sealedData: h.sealedData });
     }
   }
 }
 
+/**
+ * The workers' view of resident loads, after checking that the buffers cover every load.
+ * @throws {RangeError} when the chunks or masks are shorter than loadCount says.
+ */
 function residentView(r: NonNullable<LoadSource['resident']>): ResidentView {
+  if (!Number.isInteger(r.loadsPerChunk) || r.loadsPerChunk < 1) throw new RangeError(`resident loads: bad loadsPerChunk ${r.loadsPerChunk}`);
+  for (let k = 0; k * r.loadsPerChunk < r.loadCount; k++) {
+    const need = Math.min(r.loadsPerChunk, r.loadCount - k * r.loadsPerChunk) * BYTES_PER_LOAD;
+    const have = r.chunks[k]?.byteLength ?? 0;
+    if (have < need) throw new RangeError(`resident loads: chunk ${k} holds ${have} bytes, expected at least ${need}`);
+  }
+  if (r.masks.byteLength < 8 * r.loadCount) throw new RangeError(`resident loads: masks hold ${r.masks.byteLength} bytes for ${r.loadCount} loads`);
   return {
     firstLoad: r.firstLoad,
     loadCount: r.loadCount,
@@ -239,6 +276,8 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
   let local: WasmPora | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
+  /** Stops the running search (dispose ends it early instead of waiting for its whole range). */
+  let stopCurrent: (() => void) | null = null;
 
   async function runSearch(job: MineJob, nonces: NonceRange, data: LoadSource, signal?: AbortSignal): Promise<SearchResult> {
     if (disposed) throw new Error('search: the CPU backend is disposed');
@@ -260,16 +299,27 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
     };
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    stopCurrent = onAbort;
     try {
-      if (data.resident !== undefined) {
-        const view = residentView(data.resident);
-        const batch = Math.max(1, Math.min(MAX_RESIDENT_BATCH, Math.ceil(nonces.count / (4 * threads))));
-        await Promise.all(pool.map((w) => residentLoop(w, run, view, batch)));
-      } else {
-        await Promise.all(pool.map((w) => readLoop(w, run, data)));
-      }
+      const view = data.resident === undefined ? null : residentView(data.resident);
+      const batch = Math.max(1, Math.min(MAX_RESIDENT_BATCH, Math.ceil(nonces.count / (4 * threads))));
+      // allSettled: on a failure the other workers are stopped and drained before the error surfaces
+      const loops = pool.flatMap((w) =>
+        view === null ? [readLoop(w, run, data, 0), readLoop(w, run, data, READ_BATCH)] : [residentLoop(w, run, view, batch)]
+      );
+      const settled = await Promise.allSettled(
+        loops.map((loop) =>
+          loop.catch((e: unknown) => {
+            onAbort();
+            throw e;
+          })
+        )
+      );
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      stopCurrent = null;
     }
     const hits: Hit[] = [];
     for (const h of run.raw.sort((a, b) => a.k - b.k)) {
@@ -297,7 +347,12 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
         w.setJob({ minerId: x.minerId, subtaskDigest: x.subtaskDigest, rangeDigest: rangeDigest(x.range), range: x.range, bound: 0n });
         w.setNonce(x.nonce);
         w.scratchPad();
-        return { padSeed: w.padSeed(), padDigest: w.padDigest(), recallSeed: w.recallSeed(), quality: w.sealQuality(x.sealedData, x.sealOffset) };
+        // the wasm header holds a u64 sealOffset; larger ones (never mined, but pora() accepts them) go through core/
+        const quality =
+          x.sealOffset <= UINT64_MAX
+            ? w.sealQuality(x.sealedData, x.sealOffset)
+            : poraOutput(x.sealOffset, w.padSeed(), mixSeal(x.sealedData, w.pad(), x.sealOffset));
+        return { padSeed: w.padSeed(), padDigest: w.padDigest(), recallSeed: w.recallSeed(), quality };
       });
     },
 
@@ -309,6 +364,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
+      stopCurrent?.();
       await queue;
       await Promise.all(pool.map((w) => w.terminate()));
     },

@@ -10,6 +10,7 @@
  * checked before every nonce and also wakes the throttle sleep.
  */
 import { parentPort } from 'node:worker_threads';
+import { BYTES_PER_LOAD } from '../spec.js';
 import { MAX_PAD_SLOTS, WasmPora } from './wasmPora.js';
 import type { ResidentView, WasmHit, WasmJob } from './wasmPora.js';
 
@@ -28,6 +29,8 @@ export interface ResidentRequest {
 export interface PadsRequest {
   type: 'pads';
   id: number;
+  /** Pads go to slots slotBase .. slotBase + count - 1 (two batches per worker overlap reads and hashing). */
+  slotBase: number;
   job: WasmJob;
   base: Uint8Array;
   start: bigint;
@@ -37,7 +40,8 @@ export interface PadsRequest {
 
 export interface ScanItem {
   slot: number;
-  load: Uint8Array;
+  /** Byte offset of the item's 256 KiB load in the request's staging buffer. */
+  offset: number;
   maskLo: number;
   maskHi: number;
 }
@@ -45,6 +49,8 @@ export interface ScanItem {
 export interface ScanRequest {
   type: 'scan';
   id: number;
+  /** Loads the main thread copied in (shared, reused across batches: fresh buffers cost page faults). */
+  staging: SharedArrayBuffer;
   items: ScanItem[];
   stop: Int32Array;
   cpuPercentage: number;
@@ -59,13 +65,13 @@ export interface ResidentReply {
 }
 export interface PadsReply {
   id: number;
-  /** Per nonce done (in order): chunkOffset, and loadIndex (null = out of bound). */
+  /** Per nonce done (in order, slot = slotBase + index): chunkOffset, and loadIndex (null = out of bound). */
   recalls: { chunkOffset: bigint; loadIndex: bigint | null }[];
 }
 export interface ScanReply {
   id: number;
-  /** k = the slot; chunkOffset is filled in by the main thread. */
-  hits: { slot: number; sealOffset: number; quality: Uint8Array }[];
+  /** `slot` as in the scan item; chunkOffset is filled in by the main thread. */
+  hits: { slot: number; sealOffset: number; quality: Uint8Array; sealedData: Uint8Array }[];
   sealHashes: number;
 }
 export interface ErrorReply {
@@ -109,13 +115,14 @@ function handle(msg: WorkerRequest): ResidentReply | PadsReply | ScanReply {
       return { id: msg.id, hits, stats };
     }
     case 'pads': {
-      if (msg.count > MAX_PAD_SLOTS) throw new RangeError(`pads: at most ${MAX_PAD_SLOTS} nonces per batch`);
+      if (msg.slotBase < 0 || msg.slotBase + msg.count > MAX_PAD_SLOTS)
+        throw new RangeError(`pads: slots ${msg.slotBase}..${msg.slotBase + msg.count - 1} exceed ${MAX_PAD_SLOTS}`);
       wasm.setJob(msg.job);
       const recalls: PadsReply['recalls'] = [];
       for (let k = 0; k < msg.count && !stopped(); k++) {
         wasm.setBatchNonce(msg.base, msg.start + BigInt(k));
-        wasm.scratchPad(k);
-        recalls.push(wasm.recall(k));
+        wasm.scratchPad(msg.slotBase + k);
+        recalls.push(wasm.recall(msg.slotBase + k));
       }
       busyMs += performance.now() - busySince;
       return { id: msg.id, recalls };
@@ -124,12 +131,14 @@ function handle(msg: WorkerRequest): ResidentReply | PadsReply | ScanReply {
       const hits: ScanReply['hits'] = [];
       let sealHashes = 0;
       const region = wasm.loadRegion();
+      const staging = new Uint8Array(msg.staging);
       for (const it of msg.items) {
         if (stopped()) break;
-        region.set(it.load);
+        region.set(staging.subarray(it.offset, it.offset + BYTES_PER_LOAD));
         const r = wasm.scanLoad(it.maskLo, it.maskHi, it.slot);
         sealHashes += r.hashes;
-        if (r.index >= 0) hits.push({ slot: it.slot, sealOffset: r.index, quality: wasm.hitQuality() });
+        if (r.index >= 0)
+          hits.push({ slot: it.slot, sealOffset: r.index, quality: wasm.hitQuality(), sealedData: wasm.loadSeal(r.index) });
       }
       throttle(msg.stop, msg.cpuPercentage);
       return { id: msg.id, hits, sealHashes };

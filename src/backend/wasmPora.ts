@@ -258,7 +258,8 @@ export class WasmPora {
       }
       const chunk = view.chunks[Math.floor(idx / view.loadsPerChunk)]!;
       const off = (idx % view.loadsPerChunk) * BYTES_PER_LOAD;
-      this.#mem.set(chunk.subarray(off, off + BYTES_PER_LOAD), loadRegion);
+      if ((maskLo & maskHi) === -1) this.#mem.set(chunk.subarray(off, off + BYTES_PER_LOAD), loadRegion);
+      else copyHeldSeals(this.#mem, loadRegion, chunk, off, maskLo, maskHi);
       const index = this.#x.scanLoad(0, loadRegion, maskLo, maskHi);
       stats.sealHashes += this.#x.lastHashes();
       if (index >= 0)
@@ -269,6 +270,16 @@ export class WasmPora {
 
   #copy(p: number, n: number): Uint8Array {
     return this.#mem.slice(p, p + n);
+  }
+}
+
+/** Copies only the held seals of a load (the others are never hashed). */
+function copyHeldSeals(mem: Uint8Array, dst: number, chunk: Uint8Array, off: number, maskLo: number, maskHi: number): void {
+  for (let i = 0; i < 64; i++) {
+    const bit = i < 32 ? (maskLo >>> i) & 1 : (maskHi >>> (i - 32)) & 1;
+    if (bit === 0) continue;
+    const o = off + i * BYTES_PER_SEAL;
+    mem.set(chunk.subarray(o, o + BYTES_PER_SEAL), dst + i * BYTES_PER_SEAL);
   }
 }
 

@@ -6,6 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCpuBackend } from '../../src/backend/cpuBackend.js';
+import { createBackend } from '../../src/backend/backendFactory.js';
+import { isMinerError } from '../../src/errors.js';
 import type { Hit, LoadSource, MineJob, NonceRange, PoraBackend, SearchResult } from '../../src/backend/backend.js';
 import { batchNonce } from '../../src/core/nonce.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
@@ -20,6 +22,7 @@ import {
   targetScaleX64,
 } from '../../src/core/recallRange.js';
 import { toHex } from '../../src/bytes.js';
+import { benchJob, measureHashrate, syntheticResidentSource } from '../../src/cli/cmds/bench.js';
 import type { RecallRange } from '../../src/types.js';
 
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -57,9 +60,15 @@ function residentSource(rnd: (n: number) => Uint8Array, firstLoad: bigint, masks
   const inside = (L: bigint): boolean => L >= firstLoad && rel(L) < masks.length;
   const source: LoadSource = {
     availability: (L) => (inside(L) ? masks[rel(L)]! : 0n),
+    // three shapes a store may return: a view of shared memory, a private copy, a view into a larger private buffer
     read: async (L) => {
       const r = rel(L);
-      return new Uint8Array(chunks[Math.floor(r / loadsPerChunk)]!, (r % loadsPerChunk) * LOAD_BYTES, LOAD_BYTES).slice();
+      const shared = new Uint8Array(chunks[Math.floor(r / loadsPerChunk)]!, (r % loadsPerChunk) * LOAD_BYTES, LOAD_BYTES);
+      if (r % 3 === 0) return shared;
+      if (r % 3 === 1) return shared.slice();
+      const big = new Uint8Array(LOAD_BYTES + 96);
+      big.set(shared, 64);
+      return big.subarray(64, 64 + LOAD_BYTES);
     },
   };
   if (resident) source.resident = { firstLoad, loadCount: masks.length, chunks, loadsPerChunk, masks: maskBuf };
@@ -83,7 +92,7 @@ async function referenceSearch(job: MineJob, nonces: NonceRange, data: LoadSourc
       stats.skipped++;
       continue;
     }
-    const load = await data.read(loadStart / 1024n);
+    const load = (await data.read(loadStart / 1024n)).slice();
     for (let i = 0; i < 64; i++) {
       if (((mask >> BigInt(i)) & 1n) === 0n) continue;
       const sealed = load.subarray(i * 4096, (i + 1) * 4096);
@@ -189,7 +198,7 @@ test('abort: an aborted signal stops the search early with partial stats', async
 test('evaluate and seal equal core/', async () => {
   const rnd = prng(15);
   const range: RecallRange = { startPosition: 1n << 60n, mineLength: 1n << 35n, shardId: 1n, shardMask: ~1n & UINT64_MAX };
-  const inputs = [0n, 3n, 4n, 63n].map((sealOffset) => ({
+  const inputs = [0n, 3n, 4n, 63n, (1n << 70n) + 2n].map((sealOffset) => ({
     minerId: rnd(32),
     nonce: rnd(32),
     subtaskDigest: rnd(32),
@@ -216,7 +225,68 @@ test('evaluate and seal equal core/', async () => {
   assert.deepEqual(plain, s.data);
 });
 
+test('cpuPercentage < 100 throttles but finds the same hits; a malformed resident source is refused', async () => {
+  const rnd = prng(16);
+  const range: RecallRange = { startPosition: 0n, mineLength: 4n * 1024n, shardId: 0n, shardMask: UINT64_MAX };
+  const data = residentSource(rnd, 0n, [UINT64_MAX, 0n, 0xffn, UINT64_MAX]);
+  const job = makeJob(rnd, range, 1n << 253n, 4n * 1024n);
+  const nonces = { base: rnd(32), start: 0n, count: 8 };
+  const slow = await createCpuBackend({ threads: 1, cpuPercentage: 50 });
+  try {
+    assert.deepEqual(show(await slow.search(job, nonces, data)), show(await referenceSearch(job, nonces, data)));
+  } finally {
+    await slow.dispose();
+  }
+  const broken: LoadSource = { ...data, resident: { ...data.resident!, loadCount: 6 } };
+  await assert.rejects(backend.search(job, nonces, broken), /resident loads/);
+});
+
+test('bench hashrate: synthetic data is resident and fully held; the result has the JSON fields', async () => {
+  const data = syntheticResidentSource(1);
+  assert.equal(data.resident!.loadCount, 4);
+  assert.equal(data.availability(3n), UINT64_MAX);
+  assert.equal(data.availability(4n), 0n);
+  const a = await data.read(0n);
+  const b = await data.read(1n);
+  assert.equal(a.length, LOAD_BYTES);
+  assert.notDeepEqual(a, b);
+  assert.equal(benchJob(data).range.mineLength, 4n * 1024n);
+  const r = await measureHashrate(backend, data, { seconds: 0.2, warmupSeconds: 0.05, rangeMiB: 1 });
+  assert.deepEqual(Object.keys(r).sort(), [
+    'backend', 'commit', 'cpuSeconds', 'device', 'node', 'noncesPerSecond', 'rangeMiB', 'sealHashesPerSecond', 'seconds', 'threads',
+  ]);
+  assert.equal(r.backend, 'cpu');
+  assert.equal(r.threads, 2);
+  assert.ok(r.noncesPerSecond > 0);
+  assert.ok(Math.abs(r.sealHashesPerSecond - 64 * r.noncesPerSecond) <= 64, 'every seal of every nonce is hashed');
+});
+
+test('dispose ends a running search early, then refuses new ones', async () => {
+  const rnd = prng(17);
+  const data = residentSource(rnd, 0n, [UINT64_MAX, UINT64_MAX]);
+  const job = makeJob(rnd, { startPosition: 0n, mineLength: 2048n, shardId: 0n, shardMask: UINT64_MAX }, 0n, 2048n);
+  const b = await createCpuBackend({ threads: 1 });
+  const running = b.search(job, { base: rnd(32), start: 0n, count: 1_000_000 }, data);
+  await new Promise((r) => setTimeout(r, 50));
+  await b.dispose();
+  const partial = await running;
+  assert.ok(partial.stats.nonces < 1_000_000);
+  await assert.rejects(b.search(job, { base: rnd(32), start: 0n, count: 1 }, data), /disposed/);
+});
+
 test('bad options are config errors', async () => {
   await assert.rejects(createCpuBackend({ threads: 0 }), /threads/);
   await assert.rejects(createCpuBackend({ cpuPercentage: 0 }), /cpu percentage/);
+});
+
+test('backend factory: cpu and auto give the CPU pool, gpu says no adapter', async () => {
+  for (const choice of ['cpu', 'auto'] as const) {
+    const b = await createBackend({ backend: choice, threads: 1, cpuPercentage: 100 });
+    try {
+      assert.deepEqual({ kind: b.info.kind, threads: b.info.threads }, { kind: 'cpu', threads: 1 });
+    } finally {
+      await b.dispose();
+    }
+  }
+  await assert.rejects(createBackend({ backend: 'gpu' }), (e: unknown) => isMinerError(e, 'GPU_UNAVAILABLE') && /--backend cpu/.test(e.message));
 });

@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WasmPora } from '../../src/backend/wasmPora.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
 import { mixSeal, poraOutput } from '../../src/core/pora.js';
@@ -21,10 +23,21 @@ import { bytesToBigInt, fromHex, toHex } from '../../src/bytes.js';
 import type { RecallRange } from '../../src/types.js';
 
 const UINT64_MAX = (1n << 64n) - 1n;
-/** shared/vectors in the checkout when present, else the team's shared folder. */
+/**
+ * The public vectors: `$ZG_VECTORS_DIR` (path-delimiter list), else `shared/vectors` beside the
+ * repo root (the team layout) or beside the folder of worktrees, else inside the repo.
+ */
 function vectorsFile(name: string): string {
-  const local = new URL(`../../../shared/vectors/${name}`, import.meta.url);
-  return existsSync(local) ? local.pathname : `/work/shared/vectors/${name}`;
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const dirs = [
+    ...(process.env['ZG_VECTORS_DIR']?.split(delimiter).filter((d) => d !== '') ?? []),
+    resolve(root, '../shared/vectors'),
+    resolve(root, '../../shared/vectors'),
+    resolve(root, 'shared/vectors'),
+  ];
+  const found = dirs.map((d) => join(d, name)).find((f) => existsSync(f));
+  if (found === undefined) throw new Error(`${name} not found in ${dirs.join(', ')}: set ZG_VECTORS_DIR`);
+  return found;
 }
 
 /** Deterministic byte stream (xorshift32), so failures reproduce. */
