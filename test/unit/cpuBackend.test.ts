@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCpuBackend } from '../../src/backend/cpuBackend.js';
-import { createBackend } from '../../src/backend/backendFactory.js';
+import { createBackend, SOFTWARE_ADAPTER } from '../../src/backend/backendFactory.js';
+import { listGpuAdapters } from '../../src/gpu/device.js';
 import { isMinerError } from '../../src/errors.js';
 import type { Hit, LoadSource, MineJob, NonceRange, PoraBackend, SearchResult } from '../../src/backend/backend.js';
 import { batchNonce } from '../../src/core/nonce.js';
@@ -279,14 +280,31 @@ test('bad options are config errors', async () => {
   await assert.rejects(createCpuBackend({ cpuPercentage: 0 }), /cpu percentage/);
 });
 
-test('backend factory: cpu and auto give the CPU pool, gpu says no adapter', async () => {
-  for (const choice of ['cpu', 'auto'] as const) {
-    const b = await createBackend({ backend: choice, threads: 1, cpuPercentage: 100 });
+test('backend factory: cpu gives the CPU pool; auto skips software GPUs; gpu opens an adapter or says none', async () => {
+  const cpu = await createBackend({ backend: 'cpu', threads: 1, cpuPercentage: 100 });
+  try {
+    assert.deepEqual({ kind: cpu.info.kind, threads: cpu.info.threads }, { kind: 'cpu', threads: 1 });
+  } finally {
+    await cpu.dispose();
+  }
+  const adapters = await listGpuAdapters();
+  const hardware = adapters.some((a) => ![a.description, a.device, a.architecture].some((x) => SOFTWARE_ADAPTER.test(x)));
+  const lines: string[] = [];
+  const auto = await createBackend({ backend: 'auto', threads: 1, log: (l) => lines.push(l) });
+  try {
+    assert.equal(auto.info.kind, hardware ? 'gpu' : 'cpu');
+    if (!hardware && adapters.length > 0) assert.match(lines.join('\n'), /only a software GPU .*mining on the CPU/);
+  } finally {
+    await auto.dispose();
+  }
+  if (adapters.length === 0) {
+    await assert.rejects(createBackend({ backend: 'gpu' }), (e: unknown) => isMinerError(e, 'GPU_UNAVAILABLE') && !e.message.includes('\n'));
+  } else {
+    const gpu = await createBackend({ backend: 'gpu', gpu: { batch: 64 } });
     try {
-      assert.deepEqual({ kind: b.info.kind, threads: b.info.threads }, { kind: 'cpu', threads: 1 });
+      assert.equal(gpu.info.kind, 'gpu');
     } finally {
-      await b.dispose();
+      await gpu.dispose();
     }
   }
-  await assert.rejects(createBackend({ backend: 'gpu' }), (e: unknown) => isMinerError(e, 'GPU_UNAVAILABLE') && /--backend cpu/.test(e.message));
 });
