@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { createCpuBackend } from '../src/backend/cpuBackend.js';
-import { measureHashrate, syntheticResidentSource } from '../src/cli/cmds/bench.js';
+import { measureHashrate, syntheticResidentSource } from '../src/backend/hashrate.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const rangeMiB = Number(process.argv[3] ?? 1024);

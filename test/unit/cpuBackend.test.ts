@@ -23,7 +23,7 @@ import {
   targetScaleX64,
 } from '../../src/core/recallRange.js';
 import { toHex } from '../../src/bytes.js';
-import { benchJob, measureHashrate, syntheticResidentSource } from '../../src/cli/cmds/bench.js';
+import { benchJob, measureHashrate, syntheticResidentSource } from '../../src/backend/hashrate.js';
 import type { RecallRange } from '../../src/types.js';
 
 const UINT64_MAX = (1n << 64n) - 1n;

@@ -8,14 +8,14 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
 import { runLoaderBench } from '../../store/loaderBench.js';
 import { DEFAULT_INFLIGHT } from '../../store/loader.js';
 import { aioUnavailableReason } from '../../store/aio.js';
 import { MALLOC_TUNED, THREADPOOL_SIZE, reexecWithLoaderEnv } from '../../store/threadpool.js';
+import { gitCommit } from '../../buildInfo.js';
 
 interface BenchLoaderArgs {
   file: string;
@@ -112,17 +112,6 @@ export async function runFio(file: string, seconds: number, iodepth = FIO_IODEPT
   return bw / 1e6;
 }
 
-/** The git commit of this checkout, or ZG_MINER_COMMIT, or "unknown" (e.g. an npm install). */
-export function buildCommit(): string {
-  if (process.env['ZG_MINER_COMMIT']) return process.env['ZG_MINER_COMMIT'];
-  try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
 /**
  * Cloud and consumer disks drift (burst credits, throttling) by tens of percent within a minute, so
  * the two measurements alternate in `rounds` slices (loader, fio, loader, fio, ...) and each total
@@ -167,7 +156,7 @@ export async function benchLoader(args: Omit<BenchLoaderArgs, 'json'>): Promise<
     inflight: args.inflight,
     seconds: args.seconds,
     node: process.version,
-    commit: buildCommit(),
+    commit: gitCommit(),
     threadpool: THREADPOOL_SIZE,
     mallocTuned: MALLOC_TUNED,
     path: args.path,

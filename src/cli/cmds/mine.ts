@@ -5,9 +5,7 @@
  * loop, submitter. Ctrl+C stops cleanly (search aborted, backend disposed, store closed); a
  * second Ctrl+C forces the exit.
  */
-import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig, type MinerConfig } from '../../config/config.js';
 import { SealedStore } from '../../store/sealedStore.js';
@@ -28,22 +26,7 @@ import type { MinerLogger, SubmitOutcomeView } from '../../miner/ports.js';
 import type { PoraAnswer } from '../../types.js';
 import { toHex } from '../../bytes.js';
 import { MinerError, UsageError } from '../../errors.js';
-
-export function packageVersion(): string {
-  try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    for (const up of ['../../..', '../../../..']) {
-      try {
-        return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string }).version;
-      } catch {
-        // try the next level (src/ vs dist/src/)
-      }
-    }
-  } catch {
-    // fall through
-  }
-  return '0.0.0';
-}
+import { packageVersion } from '../../buildInfo.js';
 
 export const consoleLogger: MinerLogger = {
   info: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
