@@ -4,6 +4,7 @@
  *
  *   node dist/bench/gpu.js [--seconds 10] [--batch N] [--gib G] [--layout pairs|interleaved]
  *                          [--wg 64] [--seal-seconds 5] [--gpu-backend vulkan|opengl]
+ *                          [--blake2b vec2|scalar] [--pora-pad workgroup|global]
  */
 import { randomFillSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -11,7 +12,8 @@ import { BYTES_PER_LOAD, UINT64_MAX } from '../src/spec.js';
 import type { LoadSource, MineJob } from '../src/backend/backend.js';
 import { createGpuBackend } from '../src/gpu/gpuBackend.js';
 import { defaultBenchRange } from '../src/gpu/benchRange.js';
-import type { KeccakLayout } from '../src/gpu/shaders.js';
+import { BLAKE2B_VARIANTS, DEFAULT_BLAKE2B, type Blake2bVariant, type KeccakLayout } from '../src/gpu/shaders.js';
+import { DEFAULT_PORA_PAD, type PoraPad } from '../src/gpu/kernels.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,9 +29,21 @@ const { values } = parseArgs({
     'scratch-only': { type: 'boolean', default: false },
     'in-flight': { type: 'string' },
     prefetch: { type: 'boolean', default: false },
+    blake2b: { type: 'string' },
+    'pora-pad': { type: 'string' },
     'no-robustness': { type: 'boolean', default: false },
   },
 });
+
+function parseBlake(v: string): Blake2bVariant {
+  const found = BLAKE2B_VARIANTS.find((x) => x === v);
+  if (found === undefined) throw new Error(`--blake2b must be one of ${BLAKE2B_VARIANTS.join(', ')} (got ${v})`);
+  return found;
+}
+function parsePad(v: string): PoraPad {
+  if (v !== 'workgroup' && v !== 'global') throw new Error(`--pora-pad must be workgroup or global (got ${v})`);
+  return v;
+}
 
 /** A resident source of `loads` loads, all held, in shared chunks of at most 1 GiB. */
 function syntheticSource(loads: number, held: boolean): LoadSource {
@@ -64,6 +78,8 @@ const gpu = await createGpuBackend({
   keccakLayout: values.layout as KeccakLayout,
   workgroupSize: Number(values.wg),
   poraPrefetch: values.prefetch,
+  ...(values.blake2b !== undefined ? { blake2b: parseBlake(values.blake2b) } : {}),
+  ...(values['pora-pad'] !== undefined ? { poraPad: parsePad(values['pora-pad']) } : {}),
   disableRobustness: values['no-robustness'],
   ...(values['in-flight'] ? { inFlight: Number(values['in-flight']) } : {}),
   ...(values['gpu-backend'] ? { gpuBackend: values['gpu-backend'] as 'vulkan' | 'opengl' } : {}),
@@ -116,6 +132,8 @@ try {
     inFlight: info.inFlight,
     scratchOnly: values['scratch-only'],
     poraPrefetch: values.prefetch,
+    blake2b: values.blake2b ?? DEFAULT_BLAKE2B,
+    poraPad: values['pora-pad'] ?? DEFAULT_PORA_PAD,
     robustness: !values['no-robustness'],
     rangeBytes: range.bytes,
     rangeBindings: range.bindings,

@@ -18,10 +18,10 @@ import type {
   SearchResult,
 } from '../backend/backend.js';
 import { acquireGpu, releaseGpu, withErrorScope, type GpuBackendName, type GpuContext } from './device.js';
-import { grid, Kernels, makeBuffer, readBack, STORAGE, UNIFORM, uploadBytes } from './kernels.js';
+import { grid, Kernels, makeBuffer, readBack, STORAGE, UNIFORM, uploadBytes, DEFAULT_PORA_PAD, type PoraPad } from './kernels.js';
 import { loadsPerBinding } from './residency.js';
 import { GpuSearcher } from './search.js';
-import type { KeccakLayout } from './shaders.js';
+import type { Blake2bVariant, KeccakLayout } from './shaders.js';
 import { selfCheck } from './selfCheck.js';
 
 export interface GpuBackendOptions {
@@ -36,6 +36,10 @@ export interface GpuBackendOptions {
   workgroupSize?: number;
   /** Prefetch in the pora kernel (measured no faster on an H100: off by default). */
   poraPrefetch?: boolean;
+  /** BLAKE2b variant (default: the fastest measured, see shaders/README.md). */
+  blake2b?: Blake2bVariant;
+  /** Pad slice source of the pora kernel (default: the fastest measured). */
+  poraPad?: PoraPad;
   inFlight?: number;
   /** Hit records per batch before the overflow re-run. */
   hitCap?: number;
@@ -117,14 +121,21 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
 async function buildBackend(ctx: GpuContext, opts: GpuBackendOptions): Promise<GpuBackend> {
   const software = isSoftware(ctx);
   const wgStorage = ctx.limits.maxComputeWorkgroupStorageSize ?? 0;
-  if (wgStorage < 16512 + 16)
+  // Only the staged-pad pora kernel needs the 16.5 KiB pad in workgroup memory.
+  if ((opts.poraPad ?? DEFAULT_PORA_PAD) === 'workgroup' && wgStorage < 16512 + 16)
     throw new MinerError('GPU_UNAVAILABLE', `adapter ${ctx.description} offers ${wgStorage} bytes of workgroup memory; the pora kernel needs 16528`);
   const batchCap = defaultBatch(ctx.limits, false);
   const batch = Math.min(opts.batch ?? defaultBatch(ctx.limits, software), batchCap);
   if (!(batch >= 1)) throw new MinerError('BAD_CONFIG', `--batch must be at least 1 (got ${opts.batch})`);
   const workgroupSize = opts.workgroupSize ?? 64;
   const keccakLayout = opts.keccakLayout ?? 'pairs';
-  const kernels = new Kernels(ctx, { keccakLayout, workgroupSize, poraPrefetch: opts.poraPrefetch === true });
+  const kernels = new Kernels(ctx, {
+    keccakLayout,
+    workgroupSize,
+    poraPrefetch: opts.poraPrefetch === true,
+    ...(opts.blake2b !== undefined ? { blake2b: opts.blake2b } : {}),
+    ...(opts.poraPad !== undefined ? { poraPad: opts.poraPad } : {}),
+  });
   const perBinding = Math.min(opts.loadsPerBinding ?? Infinity, loadsPerBinding(ctx));
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const searcher = new GpuSearcher(ctx, kernels, {

@@ -4,7 +4,7 @@
  */
 import { MinerError } from '../errors.js';
 import type { GpuContext } from './device.js';
-import { kernelSource, type KeccakLayout, type KernelName } from './shaders.js';
+import { DEFAULT_BLAKE2B, kernelSource, type Blake2bVariant, type KeccakLayout, type KernelName } from './shaders.js';
 
 export interface KernelOptions {
   keccakLayout: KeccakLayout;
@@ -12,10 +12,22 @@ export interface KernelOptions {
   workgroupSize: number;
   /** Load the next data block while hashing the current one (pora kernel). */
   poraPrefetch?: boolean;
+  /** BLAKE2b compression variant (all kernels). */
+  blake2b?: Blake2bVariant;
+  /** Where the pora kernel reads the pad slice: staged in workgroup memory, or straight from global (L1/L2). */
+  poraPad?: PoraPad;
 }
 
-export async function compileModule(ctx: GpuContext, kernel: KernelName, layout: KeccakLayout): Promise<GPUShaderModule> {
-  const module = ctx.device.createShaderModule({ label: `zg-miner ${kernel} (${layout})`, code: kernelSource(kernel, layout) });
+export type PoraPad = 'workgroup' | 'global';
+export const DEFAULT_PORA_PAD: PoraPad = 'global';
+
+export async function compileModule(
+  ctx: GpuContext,
+  kernel: KernelName,
+  layout: KeccakLayout,
+  blake: Blake2bVariant = DEFAULT_BLAKE2B
+): Promise<GPUShaderModule> {
+  const module = ctx.device.createShaderModule({ label: `zg-miner ${kernel} (${layout}, ${blake})`, code: kernelSource(kernel, layout, blake) });
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
@@ -56,7 +68,7 @@ export class Kernels {
   private get(kernel: KernelName, entry: string, constants: Record<string, number>): Promise<GPUComputePipeline> {
     let p = this.pending.get(entry);
     if (p === undefined) {
-      p = compileModule(this.ctx, kernel, this.opts.keccakLayout).then((m) => makePipeline(this.ctx, m, entry, constants));
+      p = compileModule(this.ctx, kernel, this.opts.keccakLayout, this.opts.blake2b ?? DEFAULT_BLAKE2B).then((m) => makePipeline(this.ctx, m, entry, constants));
       this.pending.set(entry, p);
     }
     return p;
@@ -66,7 +78,8 @@ export class Kernels {
     return this.get('scratchpad', 'scratchpad_main', { SCRATCHPAD_WG: this.opts.workgroupSize });
   }
   pora(): Promise<GPUComputePipeline> {
-    return this.get('pora', 'pora_main', { PORA_PREFETCH: this.opts.poraPrefetch === true ? 1 : 0 });
+    const entry = (this.opts.poraPad ?? DEFAULT_PORA_PAD) === 'global' ? 'pora_gpad_main' : 'pora_main';
+    return this.get('pora', entry, { PORA_PREFETCH: this.opts.poraPrefetch === true ? 1 : 0 });
   }
   seal(): Promise<GPUComputePipeline> {
     return this.get('seal', 'seal_main', { SEAL_WG: this.opts.workgroupSize });

@@ -75,28 +75,40 @@ describe('GPU search vs the reference backend', { skip: gate.skip }, () => {
     { name: '8 shards, loads before the range start', shards: 8n, shardId: 3n, target: 1n << 252n, residentFrom: -16n, count: 64 },
     { name: '32 shards, almost every seal meets', shards: 32n, shardId: 31n, target: UINT64_MAX << 192n, residentFrom: 40n, count: 30 },
   ];
-  for (const c of cases) {
-    test(`resident and streaming: ${c.name}`, async () => {
-      const range = { startPosition: start, mineLength: 64n * 1024n + 5n, shardId: c.shardId, shardMask: ~(c.shards - 1n) & UINT64_MAX };
-      const job: MineJob = {
-        id: 7,
-        minerId: seededBytes(11, 32),
-        subtaskDigest: seededBytes(12, 32),
-        range,
-        poraTarget: c.target,
-        flowLength: start + range.mineLength + 999n,
-      };
-      const nonces: NonceRange = { base: seededBytes(13, 32), start: (1n << 56n) - 37n, count: 130 };
-      const src = makeSource(start / 1024n + c.residentFrom, c.count, 9, Number(c.shards));
-      const want = await ref.search(job, nonces, src.streaming);
-      assert.ok(want.hits.length > 0 && want.stats.skipped > 0, 'the case exercises hits and skips');
-      const resident = await gpu.search(job, nonces, src.resident);
-      assertSame(resident, want, 'resident');
-      const streaming = await gpu.search(job, nonces, src.streaming);
-      assertSame(streaming, want, 'streaming');
-      assert.equal(resident.stats.sealHashes, streaming.stats.sealHashes, 'both paths hash the same held seals');
-    });
+  type Case = (typeof cases)[number];
+  async function checkCase(backend: GpuBackend, c: Case): Promise<void> {
+    const range = { startPosition: start, mineLength: 64n * 1024n + 5n, shardId: c.shardId, shardMask: ~(c.shards - 1n) & UINT64_MAX };
+    const job: MineJob = {
+      id: 7,
+      minerId: seededBytes(11, 32),
+      subtaskDigest: seededBytes(12, 32),
+      range,
+      poraTarget: c.target,
+      flowLength: start + range.mineLength + 999n,
+    };
+    const nonces: NonceRange = { base: seededBytes(13, 32), start: (1n << 56n) - 37n, count: 130 };
+    const src = makeSource(start / 1024n + c.residentFrom, c.count, 9, Number(c.shards));
+    const want = await ref.search(job, nonces, src.streaming);
+    assert.ok(want.hits.length > 0 && want.stats.skipped > 0, 'the case exercises hits and skips');
+    const resident = await backend.search(job, nonces, src.resident);
+    assertSame(resident, want, 'resident');
+    const streaming = await backend.search(job, nonces, src.streaming);
+    assertSame(streaming, want, 'streaming');
+    assert.equal(resident.stats.sealHashes, streaming.stats.sealHashes, 'both paths hash the same held seals');
   }
+  for (const c of cases) {
+    test(`resident and streaming: ${c.name}`, () => checkCase(gpu, c));
+  }
+
+  test('the alternative kernels (pad staged in workgroup memory, scalar BLAKE2b) equal the reference', async () => {
+    const alt = await createGpuBackend({ batch: 48, loadsPerBinding: 7, poraPad: 'workgroup', blake2b: 'scalar', skipSelfCheck: true, log: () => {} });
+    try {
+      await checkCase(alt, cases[0]!);
+      await checkCase(alt, cases[3]!);
+    } finally {
+      await alt.dispose();
+    }
+  });
 
   test('more hits than the hit buffer holds: overflow is detected and the pass re-run', async () => {
     const range = { startPosition: 0n, mineLength: 16n * 1024n, shardId: 0n, shardMask: UINT64_MAX };
