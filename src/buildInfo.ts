@@ -1,7 +1,8 @@
 /**
  * Version and commit of this build, for bench JSON lines, `zg_miner_info` and logs. The commit is
- * `ZG_MINER_COMMIT` when set (a Docker build bakes it in), else git's short hash of the checkout,
- * else "unknown" (an npm install has no .git).
+ * `ZGMINER_COMMIT` when set (a Docker build can bake it in), else git's short hash of the checkout,
+ * else "unknown" (an npm install has no .git). Internal variables avoid the `ZG_MINER_` prefix:
+ * yargs reads those as flags (`.env('ZG_MINER')`) and strict mode rejects unknown ones.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export function gitCommit(): string {
-  const fromEnv = process.env['ZG_MINER_COMMIT'];
+  const fromEnv = process.env['ZGMINER_COMMIT'];
   if (fromEnv) return fromEnv;
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || 'unknown';

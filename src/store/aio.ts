@@ -4,8 +4,8 @@
  * libuv pool-thread round trip per read. `npm run build:native` builds it; when it is missing (no
  * compiler, not Linux, a failed build) `loadAio()` returns null and the loader keeps libuv reads.
  *
- * ZG_MINER_AIO=0 turns it off (A/B measurements, or a kernel that refuses io_setup);
- * ZG_MINER_AIO_ADDON=/path/zg_aio.node loads a build from elsewhere.
+ * ZGMINER_AIO=0 turns it off (A/B measurements, or a kernel that refuses io_setup);
+ * ZGMINER_AIO_ADDON=/path/zg_aio.node loads a build from elsewhere.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,15 +30,15 @@ export let aioUnavailableReason: string | null = null;
 export function loadAio(): AioAddon | null {
   if (cached !== undefined) return cached;
   cached = null;
-  if (process.env['ZG_MINER_AIO'] === '0') {
-    aioUnavailableReason = 'turned off by ZG_MINER_AIO=0';
+  if (process.env['ZGMINER_AIO'] === '0') {
+    aioUnavailableReason = 'turned off by ZGMINER_AIO=0';
     return null;
   }
   if (process.platform !== 'linux') {
     aioUnavailableReason = 'Linux AIO needs Linux';
     return null;
   }
-  const override = process.env['ZG_MINER_AIO_ADDON'];
+  const override = process.env['ZGMINER_AIO_ADDON'];
   const paths = override !== undefined && override !== '' ? [override] : CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url)));
   const found = paths.find((p) => existsSync(p));
   if (found === undefined) {

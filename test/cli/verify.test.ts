@@ -76,3 +76,12 @@ test('usage errors are one line and exit 1', () => {
   const u = runCli(['frobnicate']);
   assert.equal(u.status, 1);
 });
+
+test('ZG_MINER_<FLAG> environment variables set flags; unknown ones are usage errors', () => {
+  const r = runCli(['verify', example], { env: { ZG_MINER_NOPE: '1' } });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Unknown argument: nope/);
+  const b = runCli(['selftest', '--vectors', join(dir, 'missing')], { env: { ZG_MINER_BACKEND: 'bogus' } });
+  assert.equal(b.status, 1);
+  assert.match(b.stderr, /backend/);
+});

@@ -132,12 +132,12 @@ test('loader falls back to libuv reads when the addon is off or missing', () => 
   const code = `const a = await import(${JSON.stringify(aioUrl)}); const l = await import(${JSON.stringify(loaderUrl)});
     const r = l.LoadReader.open(${JSON.stringify(file)}); const b = await r.readLoad(1n); r.close();
     console.log(JSON.stringify({ aio: a.loadAio() !== null, reason: a.aioUnavailableReason, engine: r.engine, first: b[0] }));`;
-  for (const env of [{ ZG_MINER_AIO: '0' }, { ZG_MINER_AIO_ADDON: join(dir, 'missing.node') }]) {
+  for (const env of [{ ZGMINER_AIO: '0' }, { ZGMINER_AIO_ADDON: join(dir, 'missing.node') }]) {
     const out = JSON.parse(child(env, code)) as { aio: boolean; reason: string; engine: string; first: number };
     assert.equal(out.aio, false);
     assert.equal(out.engine, 'libuv');
     assert.equal(out.first, content[LOAD]);
-    assert.match(out.reason, env.ZG_MINER_AIO === '0' ? /ZG_MINER_AIO=0/ : /not built/);
+    assert.match(out.reason, env.ZGMINER_AIO === '0' ? /ZGMINER_AIO=0/ : /not built/);
   }
 });
 
