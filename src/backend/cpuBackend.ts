@@ -11,7 +11,6 @@ import { BYTES_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX } from '
 import { MinerError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
 import { batchNonce } from '../core/nonce.js';
-import { seal, unseal } from '../core/seal.js';
 import { mixSeal, poraOutput } from '../core/pora.js';
 import { meetsTarget, qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
 import { pora } from '../verify/verifyAnswer.js';
@@ -357,8 +356,10 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
     },
 
     async seal(inputs: SealInput[], mode: 'seal' | 'unseal'): Promise<Uint8Array[]> {
-      const f = mode === 'seal' ? seal : unseal;
-      return inputs.map((x) => f(x.data, x.minerId, x.sealContextDigest, x.startSector));
+      // pora.wasm's keccak chain: ~30x faster than core/ per seal, on the calling thread.
+      local ??= new WasmPora();
+      const w = local;
+      return inputs.map((x) => w.sealOne(x.data, x.minerId, x.sealContextDigest, x.startSector, mode));
     },
 
     async dispose(): Promise<void> {

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
 import type { RecallRange } from '../types.js';
+import { u256be } from '../bytes.js';
 
 const LOAD = BigInt(SECTORS_PER_LOAD);
 /** Largest two-phase (`pads` then `scan`) batch of a worker: wasm slots, 16.2 KiB each. */
@@ -40,6 +41,8 @@ interface PoraExports {
   scratchPad(slot: number): void;
   sealQuality(slot: number, offLo: number, offHi: number, seal: number): void;
   scanLoad(slot: number, load: number, maskLo: number, maskHi: number): number;
+  seedPtr(): number;
+  sealChain(buf: number, unsealMode: number): void;
 }
 
 let cachedModule: WasmModule | null = null;
@@ -190,6 +193,22 @@ export class WasmPora {
   }
 
   /** Step 5 for one seal: quality (32 bytes) of `sealed` at `sealOffset` with the pad of `slot`. */
+  /**
+   * Seals (or unseals) one 4 KiB seal (spec §5.1) in wasm memory: 129 keccak-f per seal, no
+   * allocation but the returned copy. Start sectors are u256 (the seed's last 32 bytes).
+   */
+  sealOne(data: Uint8Array, minerId: Uint8Array, sealContextDigest: Uint8Array, startSector: bigint, mode: 'seal' | 'unseal'): Uint8Array {
+    checkLen(data, BYTES_PER_SEAL, 'seal data');
+    const seed = this.#x.seedPtr();
+    this.#mem.set(checkLen(minerId, 32, 'minerId'), seed);
+    this.#mem.set(checkLen(sealContextDigest, 32, 'sealContextDigest'), seed + 32);
+    this.#mem.set(u256be(startSector), seed + 64);
+    const buf = this.#x.loadPtr();
+    this.#mem.set(data, buf);
+    this.#x.sealChain(buf, mode === 'unseal' ? 1 : 0);
+    return this.#copy(buf, BYTES_PER_SEAL);
+  }
+
   sealQuality(sealed: Uint8Array, sealOffset: bigint | number, slot = 0): Uint8Array {
     const off = BigInt(sealOffset);
     if (off < 0n || off > UINT64_MAX) throw new RangeError(`sealOffset: ${off} is not a uint64`);

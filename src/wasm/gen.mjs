@@ -74,6 +74,19 @@ function keccak() {
     (i) => (i < 8 ? `load<u64>(src, ${8 * i})` : i === 8 ? '0x01' : i === 16 ? '0x8000000000000000' : '0'),
     [0, 1, 2, 3]
   );
+  // The seal chain (spec §5.1) hashes 96-byte seeds and 32-byte sealed words: same trick, other
+  // padding lane (0x01 right after the data).
+  for (const bytes of [32, 96]) {
+    const lanes = bytes / 8;
+    L.push('');
+    L.push(`/** keccak256 of the ${bytes} bytes at \`src\` into the 32 bytes at \`dst\` (they may overlap). */`);
+    keccakFunction(
+      L,
+      `keccak256of${bytes}(src: usize, dst: usize, rc: usize)`,
+      (i) => (i < lanes ? `load<u64>(src, ${8 * i})` : i === lanes ? '0x01' : i === 16 ? '0x8000000000000000' : '0'),
+      [0, 1, 2, 3]
+    );
+  }
   return L.join('\n') + '\n';
 }
 

@@ -2,12 +2,12 @@
  * `zg-miner bench seal [--backend auto|cpu|gpu] [--seconds S] [--seals N] [--json]`: batch sealing
  * throughput. GPU: the seal kernel over seals already in GPU memory (`sealBytesPerSecond`), plus
  * the host round trip through `seal()` (`hostSealBytesPerSecond`: upload + kernel + read back).
- * CPU: core/ sealing on one thread (the CPU worker pool belongs to the CPU backend).
+ * CPU: the CPU backend's `seal()` (what the sealer calls when there is no GPU).
  */
 import type { CommandModule } from 'yargs';
 import { BYTES_PER_SEAL } from '../../spec.js';
 import { MinerError } from '../../errors.js';
-import { createReferenceBackend } from '../../backend/referenceBackend.js';
+import { createBackend } from '../../backend/backendFactory.js';
 import type { PoraBackend, SealInput } from '../../backend/backend.js';
 import { hasGpuAdapter } from '../../gpu/device.js';
 import { createGpuBackend } from '../../gpu/gpuBackend.js';
@@ -76,9 +76,14 @@ export const benchSealCommand: CommandModule<object, BenchSealArgs> = {
         await gpu.dispose();
       }
     } else {
-      const cpu = createReferenceBackend();
-      const r = await hostRate(cpu, args.seals ?? 256, args.seconds);
-      out = { backend: 'cpu', device: cpu.info.device, sealBytesPerSecond: r.bytes / r.seconds, seals: r.bytes / BYTES_PER_SEAL, seconds: r.seconds };
+      // The CPU backend the miner's sealer uses (`backend.seal`).
+      const cpu = await createBackend({ backend: 'cpu', threads: 1 });
+      try {
+        const r = await hostRate(cpu, args.seals ?? 256, args.seconds);
+        out = { backend: 'cpu', device: cpu.info.device, sealBytesPerSecond: r.bytes / r.seconds, seals: r.bytes / BYTES_PER_SEAL, seconds: r.seconds };
+      } finally {
+        await cpu.dispose();
+      }
     }
     if (args.json) process.stdout.write(JSON.stringify(out) + '\n');
     else process.stdout.write(`seal (${out['backend']}, ${out['device']}): ${((out['sealBytesPerSecond'] as number) / 1e9).toFixed(3)} GB/s\n`);
