@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasGpuAdapter } from '../../src/gpu/device.js';
+import { xorshiftStream } from './random.js';
 
 export interface GpuGate {
   /** Pass as the `skip` option of a suite: a reason, or false when an adapter exists. */
@@ -25,17 +26,7 @@ export async function gpuGate(): Promise<GpuGate> {
 
 /** Deterministic bytes from a seed (xorshift32), for reproducible "random" inputs. */
 export function seededBytes(seed: number, n: number): Uint8Array {
-  let x = (seed * 2654435761) >>> 0 || 1;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return xorshiftStream((seed * 2654435761) >>> 0)(n);
 }
 
 export function seededBigInt(seed: number, bits: number): bigint {

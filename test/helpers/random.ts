@@ -81,3 +81,20 @@ export class Prng {
     return out;
   }
 }
+
+/** A deterministic byte stream (xorshift32, one byte per step) for quick seeded test data. */
+export function xorshiftStream(seed: number): (n: number) => Uint8Array {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      s ^= s << 13;
+      s >>>= 0;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      s >>>= 0;
+      out[i] = s & 0xff;
+    }
+    return out;
+  };
+}

@@ -25,26 +25,13 @@ import {
 import { toHex } from '../../src/bytes.js';
 import { benchJob, measureHashrate, syntheticResidentSource } from '../../src/backend/hashrate.js';
 import type { RecallRange } from '../../src/types.js';
+import { xorshiftStream } from '../helpers/random.js';
 
 const UINT64_MAX = (1n << 64n) - 1n;
 const UINT256_MAX = (1n << 256n) - 1n;
 const LOAD_BYTES = 262144;
 
-function prng(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i] = s & 0xff;
-    }
-    return out;
-  };
-}
+const prng = xorshiftStream;
 
 /** Loads [firstLoad, firstLoad + count) in shared memory (2 loads per chunk) with the given masks. */
 function residentSource(rnd: (n: number) => Uint8Array, firstLoad: bigint, masks: bigint[], resident = true): LoadSource {

@@ -21,6 +21,7 @@ import {
 } from '../../src/core/recallRange.js';
 import { bytesToBigInt, fromHex, toHex } from '../../src/bytes.js';
 import type { RecallRange } from '../../src/types.js';
+import { xorshiftStream } from '../helpers/random.js';
 
 const UINT64_MAX = (1n << 64n) - 1n;
 /**
@@ -40,22 +41,7 @@ function vectorsFile(name: string): string {
   return found;
 }
 
-/** Deterministic byte stream (xorshift32), so failures reproduce. */
-function prng(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i] = s & 0xff;
-    }
-    return out;
-  };
-}
+const prng = xorshiftStream;
 
 function shardRange(startPosition: bigint, mineLength: bigint, shards: bigint, shardId: bigint): RecallRange {
   return { startPosition, mineLength, shardId, shardMask: ~(shards - 1n) & UINT64_MAX };
