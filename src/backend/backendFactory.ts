@@ -46,9 +46,6 @@ function cpuOptions(opts: BackendOptions): CpuBackendOptions {
   return out;
 }
 
-/** A software rasteriser (Mesa llvmpipe/lavapipe, SwiftShader) is a GPU to WebGPU but not to a miner. */
-export const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software/i;
-
 function gpuOptions(opts: BackendOptions): Record<string, unknown> {
   const g: Record<string, unknown> = { ...(opts.gpu ?? {}) };
   if (opts.threads !== undefined) g['threads'] = opts.threads;
@@ -75,7 +72,7 @@ async function autoGpuBackend(opts: BackendOptions): Promise<PoraBackend | null>
   const device = await import('../gpu/device.js');
   const forced = opts.gpu?.['gpuBackend'];
   const adapters = await device.listGpuAdapters(forced === 'vulkan' || forced === 'opengl' ? { gpuBackend: forced } : {});
-  const hardware = adapters.filter((a) => ![a.description, a.device, a.architecture].some((x) => SOFTWARE_ADAPTER.test(x)));
+  const hardware = adapters.filter((a) => !device.isSoftwareAdapter(a.description, a.device, a.architecture));
   if (hardware.length === 0) {
     if (adapters.length > 0) log(`backend auto: only a software GPU (${adapters[0]!.description}); mining on the CPU (--backend gpu forces it)`);
     return null;

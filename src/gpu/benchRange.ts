@@ -7,6 +7,7 @@
  * every GPU with >= 16 GiB does alongside the pad buffers (16 KiB per nonce in flight).
  */
 import { BYTES_PER_LOAD } from '../spec.js';
+import { isSoftwareAdapter } from './device.js';
 
 export interface BenchRange {
   loads: number;
@@ -16,7 +17,7 @@ export interface BenchRange {
 }
 
 export function defaultBenchRange(info: { adapter: string; loadsPerBinding: number }, gib?: number): BenchRange {
-  const software = /llvmpipe|lavapipe|swiftshader|software/i.test(info.adapter);
+  const software = isSoftwareAdapter(info.adapter);
   const bytes = gib !== undefined ? Math.round(gib * 2 ** 30) : software ? 64 << 20 : 8 * 2 ** 30;
   const loads = Math.max(1, Math.floor(bytes / BYTES_PER_LOAD));
   return { loads, bytes: loads * BYTES_PER_LOAD, bindings: Math.ceil(loads / Math.max(1, info.loadsPerBinding)) };

@@ -206,6 +206,15 @@ export async function listGpuAdapters(opts: GpuAcquireOptions = {}): Promise<Ada
   return out;
 }
 
+/**
+ * A software rasteriser (Mesa llvmpipe/lavapipe, SwiftShader): a GPU to WebGPU but far slower
+ * than the CPU backend, so `--backend auto` skips it and benches size themselves down for it.
+ * Any of the adapter's strings may carry the hint (Dawn's GL adapter names only its device).
+ */
+export function isSoftwareAdapter(...names: (string | undefined)[]): boolean {
+  return names.some((n) => n !== undefined && /llvmpipe|lavapipe|swiftshader|software/i.test(n));
+}
+
 export async function hasGpuAdapter(opts: GpuAcquireOptions = {}): Promise<boolean> {
   const got = await findAdapter(opts);
   if (!got) return false;

@@ -17,7 +17,7 @@ import type {
   SealInput,
   SearchResult,
 } from '../backend/backend.js';
-import { acquireGpu, releaseGpu, withErrorScope, type GpuBackendName, type GpuContext } from './device.js';
+import { acquireGpu, isSoftwareAdapter, releaseGpu, withErrorScope, type GpuBackendName, type GpuContext } from './device.js';
 import { grid, Kernels, makeBuffer, readBack, STORAGE, UNIFORM, uploadBytes, DEFAULT_PORA_PAD, type PoraPad } from './kernels.js';
 import { loadsPerBinding } from './residency.js';
 import { GpuSearcher } from './search.js';
@@ -89,7 +89,7 @@ const EVAL_IN_BYTES = 256;
 const EVAL_OUT_BYTES = 256;
 
 function isSoftware(ctx: GpuContext): boolean {
-  return /llvmpipe|lavapipe|swiftshader|software/i.test(ctx.description);
+  return isSoftwareAdapter(ctx.description);
 }
 
 /** Default nonces per batch: bounded by the pad buffer (16 KiB per nonce) in one binding. */

@@ -6,8 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCpuBackend } from '../../src/backend/cpuBackend.js';
-import { createBackend, SOFTWARE_ADAPTER } from '../../src/backend/backendFactory.js';
-import { listGpuAdapters } from '../../src/gpu/device.js';
+import { createBackend } from '../../src/backend/backendFactory.js';
+import { isSoftwareAdapter, listGpuAdapters } from '../../src/gpu/device.js';
 import { isMinerError } from '../../src/errors.js';
 import type { Hit, LoadSource, MineJob, NonceRange, PoraBackend, SearchResult } from '../../src/backend/backend.js';
 import { batchNonce } from '../../src/core/nonce.js';
@@ -275,7 +275,7 @@ test('backend factory: cpu gives the CPU pool; auto skips software GPUs; gpu ope
     await cpu.dispose();
   }
   const adapters = await listGpuAdapters();
-  const hardware = adapters.some((a) => ![a.description, a.device, a.architecture].some((x) => SOFTWARE_ADAPTER.test(x)));
+  const hardware = adapters.some((a) => !isSoftwareAdapter(a.description, a.device, a.architecture));
   const lines: string[] = [];
   const auto = await createBackend({ backend: 'auto', threads: 1, log: (l) => lines.push(l) });
   try {

@@ -9,7 +9,7 @@ import { BYTES_PER_SEAL } from '../../spec.js';
 import { MinerError } from '../../errors.js';
 import { createBackend } from '../../backend/backendFactory.js';
 import type { PoraBackend, SealInput } from '../../backend/backend.js';
-import { hasGpuAdapter } from '../../gpu/device.js';
+import { hasGpuAdapter, isSoftwareAdapter } from '../../gpu/device.js';
 import { createGpuBackend } from '../../gpu/gpuBackend.js';
 
 interface BenchSealArgs {
@@ -60,7 +60,7 @@ export const benchSealCommand: CommandModule<object, BenchSealArgs> = {
       const gpu = await createGpuBackend(gpuOpts);
       try {
         const info = gpu.gpuInfo();
-        const seals = args.seals ?? (/llvmpipe|software/i.test(info.adapter) ? 2048 : 262144);
+        const seals = args.seals ?? (isSoftwareAdapter(info.adapter) ? 2048 : 262144);
         const r = await gpu.sealThroughput(seals, args.seconds);
         const host = await hostRate(gpu, Math.min(seals, 16384), Math.min(args.seconds, 2));
         out = {
