@@ -1,24 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, VECTORS_DIR } from '../helpers/cli.js';
-
-/** Expected counts from the files themselves: one check per case, rs cases + trials skipped. */
-function expectedCounts(dir: string): { passed: number; skipped: number } {
-  let passed = 0;
-  let skipped = 0;
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-    const cases = JSON.parse(readFileSync(join(dir, f), 'utf8')).cases as { reconstruct?: unknown[] }[];
-    if (f.startsWith('rs-')) skipped += cases.reduce((n, c) => n + 1 + (c.reconstruct?.length ?? 0), 0);
-    else passed += cases.length;
-  }
-  return { passed, skipped };
-}
+import { expectedSelftestCounts } from '../helpers/vectors.js';
 
 test('selftest --backend cpu passes every public vector; rs checks are skipped', () => {
-  const { passed, skipped } = expectedCounts(VECTORS_DIR);
+  const { passed, skipped } = expectedSelftestCounts(VECTORS_DIR);
   const r = runCli(['selftest', '--vectors', VECTORS_DIR, '--backend', 'cpu']);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const lines = r.stdout.trim().split('\n');

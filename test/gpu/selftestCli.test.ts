@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { runCli, VECTORS_DIR } from '../helpers/cli.js';
+import { expectedSelftestCounts } from '../helpers/vectors.js';
 import { gpuGate } from '../helpers/gpu.js';
 
 const gate = await gpuGate();
 
 test('selftest --backend gpu: pora, pora-edge and unseal cases through the WGSL kernels, 0 failed', { skip: gate.skip }, () => {
-  let passed = 0;
-  let skipped = 0;
-  for (const f of readdirSync(VECTORS_DIR).filter((f) => f.endsWith('.json'))) {
-    const cases = JSON.parse(readFileSync(join(VECTORS_DIR, f), 'utf8')).cases as { reconstruct?: unknown[] }[];
-    if (f.startsWith('rs-')) skipped += cases.reduce((n, c) => n + 1 + (c.reconstruct?.length ?? 0), 0);
-    else passed += cases.length;
-  }
+  const { passed, skipped } = expectedSelftestCounts(VECTORS_DIR);
   const r = runCli(['selftest', '--vectors', VECTORS_DIR, '--backend', 'gpu'], { timeoutMs: 300_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.equal(r.stdout.trim().split('\n').at(-1), `selftest: ${passed} passed, 0 failed, ${skipped} skipped`);

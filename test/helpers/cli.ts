@@ -2,12 +2,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
+import { vectorsDir } from './vectors.js';
 
 /** Repository root (this file is dist/test/helpers/cli.js once built). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 /** The golden vectors beside the clone (CI puts ../shared there); ZG_VECTORS_DIR overrides. */
-export const VECTORS_DIR = process.env['ZG_VECTORS_DIR'] ?? resolve(REPO_ROOT, '../shared/vectors');
+export const VECTORS_DIR = vectorsDir();
 
 export interface CliRun {
   status: number | null;

@@ -2,11 +2,12 @@
  * GPU test gate and helpers. Without a WebGPU adapter the GPU suites skip on a developer machine
  * but fail under CI=true (CI installs lavapipe with .ci/gpu-setup.sh, so no adapter there is a bug).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasGpuAdapter } from '../../src/gpu/device.js';
 import { xorshiftStream } from './random.js';
+import { vectorFile } from './vectors.js';
 
 export interface GpuGate {
   /** Pass as the `skip` option of a suite: a reason, or false when an adapter exists. */
@@ -36,22 +37,10 @@ export function seededBigInt(seed: number, bits: number): bigint {
   return v & ((1n << BigInt(bits)) - 1n);
 }
 
-/** The golden vectors folder: $ZG_VECTORS_DIR, else ../shared/vectors beside the checkout. */
-export function vectorsDir(): string {
-  const candidates = [
-    process.env.ZG_VECTORS_DIR,
-    new URL('../../../../shared/vectors/', import.meta.url).pathname,
-    new URL('../../../../../shared/vectors/', import.meta.url).pathname,
-    '/work/shared/vectors/',
-  ].filter((x): x is string => typeof x === 'string');
-  for (const c of candidates) if (existsSync(c + '/pora-public.json')) return c;
-  throw new Error(`golden vectors not found (tried ${candidates.join(', ')}); set ZG_VECTORS_DIR`);
-}
-
 export interface VectorFile<T> {
   cases: T[];
 }
 
 export function loadVectors<T>(name: string): VectorFile<T> {
-  return JSON.parse(readFileSync(`${vectorsDir()}/${name}`, 'utf8')) as VectorFile<T>;
+  return JSON.parse(readFileSync(vectorFile(name), 'utf8')) as VectorFile<T>;
 }

@@ -43,6 +43,31 @@ export function vectorsDirs(): string[] {
   }
 }
 
+/** The first vector folder (the public set unless ZG_VECTORS_DIR names others first). */
+export function vectorsDir(): string {
+  return vectorsDirs()[0]!;
+}
+
+/** A named vector file, from the first folder that has it. */
+export function vectorFile(name: string): string {
+  const dirs = vectorsDirs();
+  const found = dirs.map((d) => join(d, name)).find((f) => existsSync(f));
+  if (found === undefined) throw new Error(`vectors: ${name} not found in ${dirs.join(', ')}; set ZG_VECTORS_DIR`);
+  return found;
+}
+
+/** What `zg-miner selftest` must count for a folder: one check per case; rs- cases and their reconstruct trials skipped. */
+export function expectedSelftestCounts(dir: string): { passed: number; skipped: number } {
+  let passed = 0;
+  let skipped = 0;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const cases = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { cases: { reconstruct?: unknown[] }[] }).cases;
+    if (f.startsWith('rs-')) skipped += cases.reduce((n, c) => n + 1 + (c.reconstruct?.length ?? 0), 0);
+    else passed += cases.length;
+  }
+  return { passed, skipped };
+}
+
 export type VectorKind = 'pora' | 'pora-edge' | 'unseal' | 'merkle' | 'file-root';
 
 /** Paths of a kind's files (longest-prefix rule of the vectors README: `pora-edge-` is not `pora-`). */

@@ -5,9 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { WasmPora } from '../../src/backend/wasmPora.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
 import { mixSeal, poraOutput } from '../../src/core/pora.js';
@@ -22,25 +20,9 @@ import {
 import { bytesToBigInt, fromHex, toHex } from '../../src/bytes.js';
 import type { RecallRange } from '../../src/types.js';
 import { xorshiftStream } from '../helpers/random.js';
+import { vectorFile } from '../helpers/vectors.js';
 
 const UINT64_MAX = (1n << 64n) - 1n;
-/**
- * The public vectors: `$ZG_VECTORS_DIR` (path-delimiter list), else `shared/vectors` beside the
- * repo root (the team layout) or beside the folder of worktrees, else inside the repo.
- */
-function vectorsFile(name: string): string {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const dirs = [
-    ...(process.env['ZG_VECTORS_DIR']?.split(delimiter).filter((d) => d !== '') ?? []),
-    resolve(root, '../shared/vectors'),
-    resolve(root, '../../shared/vectors'),
-    resolve(root, 'shared/vectors'),
-  ];
-  const found = dirs.map((d) => join(d, name)).find((f) => existsSync(f));
-  if (found === undefined) throw new Error(`${name} not found in ${dirs.join(', ')}: set ZG_VECTORS_DIR`);
-  return found;
-}
-
 const prng = xorshiftStream;
 
 function shardRange(startPosition: bigint, mineLength: bigint, shards: bigint, shardId: bigint): RecallRange {
@@ -65,7 +47,7 @@ interface PoraCase {
 const w = new WasmPora();
 
 test('pora-public vectors: every stage matches the contract', () => {
-  const file = JSON.parse(readFileSync(vectorsFile('pora-public.json'), 'utf8')) as { cases: PoraCase[] };
+  const file = JSON.parse(readFileSync(vectorFile('pora-public.json'), 'utf8')) as { cases: PoraCase[] };
   assert.ok(file.cases.length >= 10);
   file.cases.forEach((c, i) => {
     const range: RecallRange = {
