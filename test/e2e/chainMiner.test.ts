@@ -18,7 +18,7 @@ import { DirDataSource } from '../../src/miner/dataSource.js';
 import { FlowFollower } from '../../src/miner/flowFollower.js';
 import { Sealer } from '../../src/miner/sealer.js';
 import { FlowProofs } from '../../src/miner/flowProofs.js';
-import { Miner } from '../../src/miner/miner.js';
+import { Miner, type MinerOptions } from '../../src/miner/miner.js';
 import { createReferenceBackend } from '../../src/backend/referenceBackend.js';
 import { verifyAnswer } from '../../src/verify/verifyAnswer.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
@@ -72,14 +72,9 @@ function services(submitImpl?: (a: PoraAnswer) => Promise<{ result: 'stale'; rea
   return { minerChain, backend, follower, sealer, proofs };
 }
 
-let captured: PoraAnswer | null = null;
-
-test('follows the flow, seals every complete load with its epoch digest, and finds an answer', { timeout: 120_000 }, async () => {
-  const s = services(async (a) => {
-    captured ??= a;
-    return { result: 'stale', reason: 'held back by the test' };
-  });
-  const miner = new Miner({
+/** A Miner over `services()` with the test's fast timings, single shard and quiet log. */
+function testMiner(s: ReturnType<typeof services>, extra: Pick<MinerOptions, 'onSubmission'> = {}): Miner {
+  return new Miner({
     chain: s.minerChain,
     store,
     backend: s.backend,
@@ -95,7 +90,18 @@ test('follows the flow, seals every complete load with its epoch digest, and fin
     follower: s.follower,
     sealer: s.sealer,
     proofs: s.proofs,
+    ...extra,
   });
+}
+
+let captured: PoraAnswer | null = null;
+
+test('follows the flow, seals every complete load with its epoch digest, and finds an answer', { timeout: 120_000 }, async () => {
+  const s = services(async (a) => {
+    captured ??= a;
+    return { result: 'stale', reason: 'held back by the test' };
+  });
+  const miner = testMiner(s);
   miner.start();
   const t0 = Date.now();
   while (!captured && Date.now() - t0 < 100_000) await new Promise((r) => setTimeout(r, 200));
@@ -192,22 +198,7 @@ test('the mining service submits and gets accepted answers on its own, bumping a
   };
   const s = services(undefined, policy);
   const accepted: PoraAnswer[] = [];
-  const miner = new Miner({
-    chain: s.minerChain,
-    store,
-    backend: s.backend,
-    source: new DirDataSource(join(dir, 'files')),
-    minerId,
-    log: quiet,
-    shardId: 0n,
-    shardMask: UINT64_MAX,
-    iterBatchSize: 16,
-    contextQuerySeconds: 0.5,
-    cpuPercentage: 100,
-    syncSeconds: 0.5,
-    follower: s.follower,
-    sealer: s.sealer,
-    proofs: s.proofs,
+  const miner = testMiner(s, {
     onSubmission: (o, a) => {
       if (o.result === 'accepted') accepted.push(a);
     },
