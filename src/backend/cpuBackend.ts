@@ -9,11 +9,10 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
 import { BYTES_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX } from '../spec.js';
 import { MinerError } from '../errors.js';
-import { equalBytes } from '../bytes.js';
 import { batchNonce } from '../core/nonce.js';
 import { mixSeal, poraOutput } from '../core/pora.js';
-import { meetsTarget, qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
-import { pora } from '../verify/verifyAnswer.js';
+import { qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
+import { recheckHitOnCpu } from './recheck.js';
 import { MAX_PAD_SLOTS, WasmPora } from './wasmPora.js';
 import type { ResidentView, WasmJob } from './wasmPora.js';
 import type { ErrorReply, PadsReply, ResidentReply, ScanItem, ScanReply, WorkerRequest } from './cpuWorker.js';
@@ -229,28 +228,13 @@ function residentView(r: NonNullable<LoadSource['resident']>): ResidentView {
   };
 }
 
-/** Re-verifies a worker's hit with the contract-level `pora()` and the target; null = rejected. */
+/** Re-verifies a worker's hit on the CPU (recheck.ts); null = rejected. */
 function verifyHit(run: SearchRun, h: RawHit, bound: bigint): Hit | null {
   const { job } = run;
   const nonce = batchNonce(run.nonces.base, run.nonces.start + BigInt(h.k));
   const recallPosition = job.range.startPosition + h.chunkOffset * LOAD + BigInt(h.sealOffset * SECTORS_PER_SEAL);
-  const zero = new Uint8Array(32);
-  const verdict = pora(
-    {
-      contextDigest: zero,
-      nonce,
-      minerId: job.minerId,
-      range: job.range,
-      recallPosition,
-      sealOffset: BigInt(h.sealOffset),
-      sealedContextDigest: zero,
-      sealedData: h.sealedData,
-      merkleProof: [],
-    },
-    job.subtaskDigest
-  );
-  if (!verdict.ok || !equalBytes(verdict.quality, h.quality) || !meetsTarget(verdict.quality, bound)) return null;
-  return { jobId: job.id, nonce, recallPosition, sealOffset: h.sealOffset, quality: verdict.quality, sealedData: h.sealedData };
+  const hit: Hit = { jobId: job.id, nonce, recallPosition, sealOffset: h.sealOffset, quality: h.quality, sealedData: h.sealedData };
+  return recheckHitOnCpu(job, hit, bound) === null ? hit : null;
 }
 
 /**

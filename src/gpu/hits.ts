@@ -3,16 +3,12 @@
  * leaves the backend: `pora()` of verify/ (the contract's verdict) plus the target check.
  */
 import { BYTES_PER_SEAL, SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
-import { equalBytes } from '../bytes.js';
 import { batchNonce } from '../core/nonce.js';
-import { meetsTarget } from '../core/recallRange.js';
-import { pora } from '../verify/verifyAnswer.js';
+import { recheckHitOnCpu } from '../backend/recheck.js';
 import type { Hit, NonceRange, SearchStats } from '../backend/backend.js';
-import type { PoraAnswer } from '../types.js';
 import type { JobConsts } from './jobParams.js';
 
 const LOAD = BigInt(SECTORS_PER_LOAD);
-const ZERO32 = new Uint8Array(32);
 /** u32 words per record: nonce index, seal offset, load slot, chunk, 8 words of quality. */
 export const HIT_WORDS = 12;
 /** The hit count, padded to 16 bytes. */
@@ -65,27 +61,12 @@ export function recheckHit(
   if (load === null || h.sealOffset >= 64) why = 'hit names a load or seal outside the data';
   else if (((mask >> BigInt(h.sealOffset)) & 1n) === 0n) why = 'hit names a seal that is not sealed';
   const sealedData = load ? Uint8Array.from(load.subarray(h.sealOffset * BYTES_PER_SEAL, (h.sealOffset + 1) * BYTES_PER_SEAL)) : new Uint8Array(BYTES_PER_SEAL);
-  if (!why) {
-    const answer: PoraAnswer = {
-      contextDigest: ZERO32,
-      nonce,
-      minerId: jc.job.minerId,
-      range: jc.job.range,
-      recallPosition,
-      sealOffset: BigInt(h.sealOffset),
-      sealedContextDigest: ZERO32,
-      sealedData,
-      merkleProof: [],
-    };
-    const v = pora(answer, jc.job.subtaskDigest);
-    if (!v.ok) why = `pora() rejects it: ${v.reason}`;
-    else if (!equalBytes(v.quality, h.quality)) why = 'GPU quality differs from the CPU';
-    else if (!meetsTarget(v.quality, jc.bound)) why = 'quality does not meet the target on the CPU';
-  }
+  const hit: Hit = { jobId: jc.job.id, nonce, recallPosition, sealOffset: h.sealOffset, quality: h.quality, sealedData };
+  if (!why) why = recheckHitOnCpu(jc.job, hit, jc.bound) ?? '';
   if (why) {
     stats.rejected++;
     log(`gpu: rejected hit (nonce index ${batchStart + BigInt(h.nonceIdx)}, seal ${h.sealOffset}): ${why}`);
     return;
   }
-  hits.push({ jobId: jc.job.id, nonce, recallPosition, sealOffset: h.sealOffset, quality: h.quality, sealedData });
+  hits.push(hit);
 }
