@@ -10,11 +10,28 @@ import { verifyCommand } from './cmds/verify.js';
 import { selftestCommand } from './cmds/selftest.js';
 import { benchCommand } from './cmds/bench.js';
 import { devicesCommand } from './cmds/devices.js';
+import { LOG_LEVELS, log, type LogLevel } from '../log/logger.js';
+import { gitCommit, packageVersion } from '../buildInfo.js';
+
+/** `zg-miner --version`: package version and commit (git is only asked when the flag is given). */
+function versionText(argv: string[]): string {
+  return argv.includes('--version') ? `zg-miner ${packageVersion()} (commit ${gitCommit()}, node ${process.version})` : packageVersion();
+}
+
+/** GPU miners' `--list-devices` flag is the `devices` command. */
+function withDeviceAlias(argv: string[]): string[] {
+  return argv.includes('--list-devices') ? ['devices', ...argv.filter((a) => a !== '--list-devices')] : argv;
+}
 
 export function getCli(argv: string[]): Argv {
-  return yargs(argv)
+  return yargs(withDeviceAlias(argv))
     .scriptName('zg-miner')
     .env('ZG_MINER')
+    .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, global: true, describe: 'least important log lines shown (debug adds Dawn/GPU driver messages)' })
+    .option('log-file', { type: 'string', global: true, describe: 'also append the log to this file' })
+    .middleware((a) => {
+      log.configure({ level: a['log-level'] as LogLevel, ...(a['log-file'] !== undefined ? { file: a['log-file'] as string } : {}) });
+    })
     .command(mineCommand)
     .command(devnetCommand)
     .command(importCommand)
@@ -27,6 +44,6 @@ export function getCli(argv: string[]): Argv {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'show version and commit', versionText(argv))
     .wrap(Math.min(110, process.stdout.columns || 110));
 }

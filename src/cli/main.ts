@@ -7,6 +7,7 @@
 import { hideBin } from 'yargs/helpers';
 import { getCli } from './cli.js';
 import { isExpectedError } from '../errors.js';
+import { log } from '../log/logger.js';
 
 function reportError(e: unknown): void {
   if (isExpectedError(e)) {
@@ -31,4 +32,7 @@ try {
     .parseAsync();
 } catch (e) {
   reportError(e);
+} finally {
+  // Pending repeated-event summaries, then the log file.
+  log.close();
 }

@@ -5,6 +5,7 @@
  * type only) and call its record* methods; only this folder imports prom-client.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HashrateHistory, type HashrateHistoryView } from './history.js';
 
 export type SubmissionResult = 'accepted' | 'reverted' | 'stale' | 'error';
 
@@ -23,9 +24,31 @@ export interface MinerMetrics {
   setContextEpoch(epoch: bigint | number): void;
   /** Nonces per second of a device over the last 60 s (0 before any nonce). */
   hashrate(device: string): number;
+  /** Every device's 60 s hashrate, for /status. */
+  hashrates(): Record<string, number>;
+  /** Hashrate per device over the last hour, for the dashboard chart. */
+  hashrateHistory(): HashrateHistoryView;
+  /** The latest nvidia-smi readings (health/); GPUs missing from `gpus` are dropped. */
+  setGpuHealth(gpus: GpuHealthSample[]): void;
   /** The exposition text for GET /metrics. */
   scrape(): Promise<string>;
   readonly contentType: string;
+}
+
+/** One GPU's health reading (structurally health/'s GpuReading); null = not reported by the board. */
+export interface GpuHealthSample {
+  index: number;
+  name: string;
+  pciBusId: string;
+  temperatureC: number | null;
+  powerW: number | null;
+  powerLimitW: number | null;
+  fanPercent: number | null;
+  smClockMHz: number | null;
+  memClockMHz: number | null;
+  memoryUsedMiB: number | null;
+  memoryTotalMiB: number | null;
+  utilizationPercent: number | null;
 }
 
 export interface CreateMetricsOptions {
@@ -102,6 +125,19 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
       for (const [device, w] of windows) this.set({ device }, w.rate(s));
     },
   });
+  const history = new HashrateHistory();
+  const gpuLabels = ['gpu', 'name', 'bus_id'];
+  const gpuGauge = (name: string, help: string, extra: string[] = []): Gauge => new Gauge({ name, help, labelNames: [...gpuLabels, ...extra], registers });
+  const gpuTemp = gpuGauge('zg_miner_gpu_temperature_celsius', 'GPU core temperature (nvidia-smi)');
+  const gpuPower = gpuGauge('zg_miner_gpu_power_watts', 'GPU board power draw (nvidia-smi)');
+  const gpuPowerLimit = gpuGauge('zg_miner_gpu_power_limit_watts', 'GPU enforced power limit (nvidia-smi)');
+  const gpuFan = gpuGauge('zg_miner_gpu_fan_ratio', 'GPU fan speed, 0..1 of its maximum (nvidia-smi; absent on passive boards)');
+  const gpuClock = gpuGauge('zg_miner_gpu_clock_hertz', 'GPU clocks (nvidia-smi), clock="sm" or "memory"', ['clock']);
+  const gpuMemUsed = gpuGauge('zg_miner_gpu_memory_used_bytes', 'GPU memory in use (nvidia-smi)');
+  const gpuMemTotal = gpuGauge('zg_miner_gpu_memory_total_bytes', 'GPU memory size (nvidia-smi)');
+  const gpuUtil = gpuGauge('zg_miner_gpu_utilization_ratio', 'GPU busy time over the driver sample period, 0..1 (nvidia-smi)');
+  const gpuGauges = [gpuTemp, gpuPower, gpuPowerLimit, gpuFan, gpuClock, gpuMemUsed, gpuMemTotal, gpuUtil];
+  const MIB = 1024 * 1024;
   const info = new Gauge({ name: 'zg_miner_info', help: 'Build and backend of this miner (value 1)', labelNames: ['version', 'backend', 'adapter'], registers });
   info.set({ version: opts.version, backend: opts.backend, adapter: opts.adapter }, 1);
 
@@ -117,6 +153,7 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
       let w = windows.get(device);
       if (w === undefined) windows.set(device, (w = new RateWindow()));
       w.add(second(), n);
+      history.add(device, now(), n);
     },
     recordSealHashes: (device, n) => sealHashes.inc({ device }, count(n)),
     recordHit: (device) => hits.inc({ device }),
@@ -129,6 +166,27 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
     setSealedSectors: (sectors) => sealedSectors.set(Number(sectors)),
     setContextEpoch: (epoch) => contextEpoch.set(Number(epoch)),
     hashrate: (device) => windows.get(device)?.rate(second()) ?? 0,
+    hashrates: () => Object.fromEntries([...windows].map(([d, w]) => [d, w.rate(second())])),
+    hashrateHistory: () => history.view(now()),
+    setGpuHealth(gpus) {
+      // Reset first: a GPU that vanished (or a field that became N/A) must not keep its last value.
+      for (const g of gpuGauges) g.reset();
+      for (const g of gpus) {
+        const l = { gpu: String(g.index), name: g.name, bus_id: g.pciBusId };
+        const set = (gauge: Gauge, v: number | null, labels: Record<string, string> = l): void => {
+          if (v !== null) gauge.set(labels, v);
+        };
+        set(gpuTemp, g.temperatureC);
+        set(gpuPower, g.powerW);
+        set(gpuPowerLimit, g.powerLimitW);
+        set(gpuFan, g.fanPercent === null ? null : g.fanPercent / 100);
+        set(gpuClock, g.smClockMHz === null ? null : g.smClockMHz * 1e6, { ...l, clock: 'sm' });
+        set(gpuClock, g.memClockMHz === null ? null : g.memClockMHz * 1e6, { ...l, clock: 'memory' });
+        set(gpuMemUsed, g.memoryUsedMiB === null ? null : g.memoryUsedMiB * MIB);
+        set(gpuMemTotal, g.memoryTotalMiB === null ? null : g.memoryTotalMiB * MIB);
+        set(gpuUtil, g.utilizationPercent === null ? null : g.utilizationPercent / 100);
+      }
+    },
     scrape: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -1,9 +1,11 @@
 /**
- * HTTP endpoint for Prometheus (`GET /metrics`) and a JSON `GET /status` for humans and scripts.
+ * HTTP endpoint for Prometheus (`GET /metrics`), a JSON `GET /status` for humans and scripts, and
+ * the live dashboard at `GET /` (web/dashboard.html, one self-contained file that polls /status).
  * Binds 127.0.0.1 unless told otherwise: metrics reveal the miner's activity, so exposing them is
  * the operator's explicit choice.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { MinerError } from '../errors.js';
 import { toHex } from '../bytes.js';
 import type { MinerMetrics } from './metrics.js';
@@ -21,6 +23,17 @@ export interface MetricsServer {
   /** Base URL, e.g. http://127.0.0.1:9464 */
   url: string;
   close(): Promise<void>;
+}
+
+/** `web/` at the package root (this file runs from dist/src/metrics/). */
+const DASHBOARD_FILE = new URL('../../../web/dashboard.html', import.meta.url);
+// Everything the page needs is inline; it may only fetch from this server.
+const DASHBOARD_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:";
+
+let dashboardHtml: string | null = null;
+function dashboard(): string {
+  dashboardHtml ??= readFileSync(DASHBOARD_FILE, 'utf8');
+  return dashboardHtml;
 }
 
 export function parseListenAddress(address: string): { host: string; port: number } {
@@ -57,9 +70,11 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       const body = await opts.metrics.scrape();
       res.writeHead(200, { 'content-type': opts.metrics.contentType }).end(body);
     } else if (path === '/status') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(toJson(opts.status()));
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(toJson(opts.status()));
+    } else if (path === '/' || path === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DASHBOARD_CSP, 'cache-control': 'no-cache' }).end(dashboard());
     } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /status\n');
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /, /metrics or /status\n');
     }
   };
   const server = createServer((req, res) => {

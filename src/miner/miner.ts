@@ -14,7 +14,7 @@ import { unseal } from '../core/seal.js';
 import { recoverMerkleRoot } from '../core/merkle.js';
 import type { Hit, LoadSource, MineJob } from '../backend/backend.js';
 import type { PoraAnswer } from '../types.js';
-import type { MinerDeps, SubmitOutcomeView, SubmitResult, WorkerContextView } from './ports.js';
+import { logRepeated, type MinerDeps, type SubmitOutcomeView, type SubmitResult, type WorkerContextView } from './ports.js';
 import type { FlowFollower } from './flowFollower.js';
 import type { Sealer } from './sealer.js';
 import type { FlowProofs } from './flowProofs.js';
@@ -38,7 +38,31 @@ export interface MinerOptions extends MinerDeps {
   /** The sealed loads to mine (default `store.loadSource()`); cli/ passes one with read metrics. */
   loadSource?: LoadSource;
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
+  /** Pauses the search while it names a reason (e.g. the GPU above --temperature-limit). */
+  guard?: SearchGuard;
+  /** Appended to the 30 s hashrate line (e.g. GPU temperature and power); null adds nothing. */
+  healthLine?: () => string | null;
+  /** Milliseconds clock (tests pass a fake). */
+  now?: () => number;
 }
+
+/** A reason to hold the search, asked before every batch (null = go on). */
+export interface SearchGuard {
+  pauseReason(): string | null;
+}
+
+/** One submitted (or dropped-before-submit) answer, newest last in `status().recentAnswers`. */
+export interface AnswerRecord {
+  time: string;
+  epoch: string;
+  recallPosition: string;
+  sealOffset: number;
+  result: SubmitResult;
+  reason?: string;
+  txHash?: string;
+}
+
+const RECENT_ANSWERS = 10;
 
 interface ActiveJob {
   job: MineJob;
@@ -72,10 +96,19 @@ export class Miner {
   readonly counts: Record<SubmitResult, number> = { accepted: 0, reverted: 0, stale: 0, error: 0 };
   readonly totals = { nonces: 0, sealHashes: 0, hits: 0, rejected: 0 };
   private windowNonces = 0;
-  private windowStart = Date.now();
+  private windowStart: number;
+  readonly startedAt: number;
+  private readonly now: () => number;
+  /** Nonces per device since start (the exit summary's averages). */
+  private readonly deviceNonces = new Map<string, number>();
+  private readonly answers: AnswerRecord[] = [];
+  private guardReason: string | null = null;
 
   constructor(o: MinerOptions) {
     this.o = o;
+    this.now = o.now ?? Date.now;
+    this.startedAt = this.now();
+    this.windowStart = this.startedAt;
   }
 
   get device(): string {
@@ -85,8 +118,8 @@ export class Miner {
   /** What the miner is doing, for /status. */
   status(): object {
     return {
-      mining: this.active !== null,
-      pauseReason: this.active ? null : this.pauseReason,
+      mining: this.active !== null && this.guardReason === null,
+      pauseReason: this.guardReason ?? (this.active ? null : this.pauseReason),
       epoch: this.active ? String(this.active.wc.context.epoch) : null,
       contextDigest: this.active ? toHex(this.active.wc.context.digest) : null,
       poraTarget: this.active ? String(this.active.wc.poraTarget) : null,
@@ -95,7 +128,36 @@ export class Miner {
       flowEnd: String(this.o.follower.flowEnd),
       pendingTransactions: this.o.follower.pendingCount,
       store: Object.fromEntries(Object.entries(this.o.store.stats()).map(([k, v]) => [k, String(v)])),
+      startedAt: new Date(this.startedAt).toISOString(),
+      uptimeSeconds: Math.round((this.now() - this.startedAt) / 1000),
+      job: this.active ? this.jobView(this.active) : null,
+      recentAnswers: this.answers.slice(),
     };
+  }
+
+  /** The mining job in force: epoch, its start block, the subtask digest and the recall range. */
+  private jobView(a: ActiveJob): object {
+    const { context, subtaskDigest, poraTarget } = a.wc;
+    return {
+      id: a.job.id,
+      epoch: String(context.epoch),
+      mineStart: String(context.mineStart),
+      flowLength: String(context.flowLength),
+      subtaskDigest: toHex(subtaskDigest),
+      targetLog2: poraTarget.toString(2).length - 256,
+      range: { startPosition: String(a.job.range.startPosition), mineLength: String(a.job.range.mineLength), shardId: String(a.job.range.shardId) },
+    };
+  }
+
+  /** One line for the exit: uptime, nonces, average hashrate per device, hits, submissions by outcome. */
+  summaryLine(): string {
+    const secs = Math.max(0.001, (this.now() - this.startedAt) / 1000);
+    const devices = [...this.deviceNonces].map(([d, n]) => `${d} ${(n / secs).toFixed(1)} nonces/s`).join(', ') || 'no device ran';
+    const c = this.counts;
+    return (
+      `summary: up ${formatDuration(secs)}, ${this.totals.nonces} nonces (average ${devices}), ${this.totals.hits} hits ` +
+      `(${this.totals.rejected} refused by the CPU re-check), submissions accepted ${c.accepted}, reverted ${c.reverted}, stale ${c.stale}, error ${c.error}`
+    );
   }
 
   start(): void {
@@ -201,7 +263,13 @@ export class Miner {
     const cpu = Math.min(100, Math.max(1, this.o.cpuPercentage));
     while (!signal.aborted) {
       const a = this.active;
-      if (!a) {
+      const held = this.o.guard?.pauseReason() ?? null;
+      if (held !== this.guardReason) {
+        if (held !== null) this.o.log.warn(`search paused: ${held}`);
+        else this.o.log.info(`search resumed (${this.guardReason})`);
+        this.guardReason = held;
+      }
+      if (!a || held !== null) {
         await sleep(200, signal);
         continue;
       }
@@ -213,6 +281,7 @@ export class Miner {
       this.totals.sealHashes += res.stats.sealHashes;
       this.totals.rejected += res.stats.rejected;
       this.windowNonces += res.stats.nonces;
+      this.deviceNonces.set(dev, (this.deviceNonces.get(dev) ?? 0) + res.stats.nonces);
       this.o.metrics?.recordNonces(dev, res.stats.nonces);
       this.o.metrics?.recordSealHashes(dev, res.stats.sealHashes);
       for (let i = 0; i < res.stats.rejected; i++) this.o.metrics?.recordHitRejected('cpu_recheck');
@@ -253,15 +322,26 @@ export class Miner {
     }
   }
 
-  private count(result: SubmitResult): void {
+  private count(result: SubmitResult, hit: Hit, epoch: bigint, outcome?: SubmitOutcomeView): void {
     this.counts[result]++;
     this.o.metrics?.recordSubmission(result);
+    const rec: AnswerRecord = {
+      time: new Date(this.now()).toISOString(),
+      epoch: String(epoch),
+      recallPosition: String(hit.recallPosition),
+      sealOffset: hit.sealOffset,
+      result,
+    };
+    if (outcome?.reason !== undefined) rec.reason = outcome.reason;
+    if (outcome?.txHash !== undefined) rec.txHash = outcome.txHash;
+    this.answers.push(rec);
+    if (this.answers.length > RECENT_ANSWERS) this.answers.shift();
   }
 
   private async submitHit(hit: Hit, a: ActiveJob): Promise<void> {
     if (this.active?.job.id !== hit.jobId || a.job.id !== hit.jobId) {
-      this.count('stale');
-      this.o.log.info(`hit at ${hit.recallPosition} dropped: its context or window has passed`);
+      this.count('stale', hit, a.wc.context.epoch, { result: 'stale', reason: 'context or subtask window passed' });
+      logRepeated(this.o.log, 'hits dropped', 'their context or subtask window had passed', `hit at ${hit.recallPosition} dropped: its context or window has passed`);
       return;
     }
     let answer: PoraAnswer;
@@ -281,17 +361,17 @@ export class Miner {
       };
       const root = recoverMerkleRoot(unseal(hit.sealedData, this.o.minerId, sealedContextDigest, hit.recallPosition), hit.recallPosition, merkleProof);
       if (!equalBytes(root, a.wc.context.flowRoot)) {
-        this.count('error');
+        this.count('error', hit, a.wc.context.epoch, { result: 'error', reason: 'local data or proof does not give the flow root' });
         this.o.log.warn(`hit at ${hit.recallPosition}: local data/proof gives root ${toHex(root)}, the context's flowRoot is ${toHex(a.wc.context.flowRoot)}; not submitted`);
         return;
       }
     } catch (e) {
-      this.count('error');
+      this.count('error', hit, a.wc.context.epoch, { result: 'error', reason: `cannot build the answer: ${(e as Error).message}` });
       this.o.log.warn(`hit at ${hit.recallPosition}: cannot build the answer: ${(e as Error).message}`);
       return;
     }
     const outcome = await this.o.chain.submit(answer);
-    this.count(outcome.result);
+    this.count(outcome.result, hit, a.wc.context.epoch, outcome);
     const tail = outcome.reason ? `: ${outcome.reason}` : outcome.txHash ? ` (tx ${outcome.txHash})` : '';
     this.o.log.info(`answer epoch ${a.wc.context.epoch} recallPosition ${hit.recallPosition} sealOffset ${hit.sealOffset}: ${outcome.result}${tail}`);
     this.o.onSubmission?.(outcome, answer);
@@ -302,14 +382,24 @@ export class Miner {
     while (!signal.aborted) {
       await sleep(HASHRATE_LOG_MS, signal);
       if (signal.aborted) break;
-      const secs = (Date.now() - this.windowStart) / 1000;
+      const secs = (this.now() - this.windowStart) / 1000;
       const rate = secs > 0 ? this.windowNonces / secs : 0;
       this.windowNonces = 0;
-      this.windowStart = Date.now();
+      this.windowStart = this.now();
       const c = this.counts;
+      const health = this.o.healthLine?.() ?? null;
+      const state = this.guardReason !== null ? `paused: ${this.guardReason}` : this.active ? `mining epoch ${this.active.wc.context.epoch}` : `paused: ${this.pauseReason}`;
       this.o.log.info(
-        `hashrate ${this.device} ${rate.toFixed(1)} nonces/s | ${this.active ? `mining epoch ${this.active.wc.context.epoch}` : `paused: ${this.pauseReason}`} | submissions accepted ${c.accepted}, reverted ${c.reverted}, stale ${c.stale}, error ${c.error}`
+        `hashrate ${this.device} ${rate.toFixed(1)} nonces/s${health ? ` | ${health}` : ''} | ${state} | submissions accepted ${c.accepted}, reverted ${c.reverted}, stale ${c.stale}, error ${c.error}`
       );
     }
   }
+}
+
+/** 3725 s → "1h 2m 5s". */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h ${m}m ${s % 60}s` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`;
 }

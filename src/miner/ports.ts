@@ -67,9 +67,22 @@ export interface MinerMetricsSink {
   setContextEpoch(epoch: bigint): void;
 }
 
+/** The subset of log/'s `Logger` the miner calls (cli/ passes the process logger in). */
 export interface MinerLogger {
   info(line: string): void;
   warn(line: string): void;
+  debug?(line: string): void;
+  /**
+   * A repeated event, summarised as one line per interval (`<what> in the last 30 s: N (<why>)`)
+   * with `detail` at debug level. Loggers without it log `detail` at info.
+   */
+  repeated?(what: string, why: string, detail: string): void;
+}
+
+/** Logs a repeated event through `log.repeated` (one summary line per interval), else `detail` at info. */
+export function logRepeated(log: MinerLogger, what: string, why: string, detail: string): void {
+  if (log.repeated) log.repeated(what, why, detail);
+  else log.info(detail);
 }
 
 export interface MinerDeps {

@@ -7,7 +7,7 @@
 import { SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, BYTES_PER_SEAL } from '../spec.js';
 import type { PoraBackend, SealInput } from '../backend/backend.js';
 import type { Bytes32, EpochRange } from '../types.js';
-import type { MinerChain, MinerLogger, MinerMetricsSink, MinerStore } from './ports.js';
+import { logRepeated, type MinerChain, type MinerLogger, type MinerMetricsSink, type MinerStore } from './ports.js';
 
 const FULL_MASK = (1n << BigInt(SEALS_PER_LOAD)) - 1n;
 
@@ -91,7 +91,7 @@ export class Sealer {
       );
       sealedCount += wanted.length;
       this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
-      this.o.log.info(`sealed ${wanted.length} seal(s) of load ${load}`);
+      logRepeated(this.o.log, 'loads sealed', '', `sealed ${wanted.length} seal(s) of load ${load}`);
     }
     return sealedCount;
   }

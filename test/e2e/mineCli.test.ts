@@ -138,7 +138,8 @@ test('mine: accepted answers, clean SIGINT stop, restart resumes without reseali
   const { dir, config } = prepareDataDir();
   try {
     await putFiles(join(dir, 'data'));
-    const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--backend', 'cpu'];
+    // debug: the per-load "sealed … of load L" lines (info shows one summary line per 30 s).
+    const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--backend', 'cpu', '--log-level', 'debug'];
     const first = runCli(args);
     await first.waitFor(/answer .*: accepted/, 150_000);
     // Mining starts as soon as the first loads are sealed; let the sealer finish every load before
@@ -179,7 +180,8 @@ test('mine: kill -9 while sealing loses and corrupts nothing', { timeout: 300_00
   const dataDir = join(dir, 'data');
   try {
     await putFiles(dataDir);
-    const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--backend', 'cpu'];
+    // debug: the per-load "sealed … of load L" lines (info shows one summary line per 30 s).
+    const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--backend', 'cpu', '--log-level', 'debug'];
     const first = runCli(args);
     await first.waitFor(/sealed \d+ seal\(s\) of load/, 150_000);
     first.child.kill('SIGKILL');

@@ -17,9 +17,11 @@ import type { AnvilNode } from '../../devnet/anvil.js';
 import { DirDataSource } from '../../miner/dataSource.js';
 import { MinerError } from '../../errors.js';
 import { toHex } from '../../bytes.js';
-import { consoleLogger, onShutdownSignal, startMiningService, type MiningService } from './mine.js';
+import { onShutdownSignal, startMiningService, type MiningService } from './mine.js';
+import { log } from '../../log/logger.js';
+import { healthOptions, healthSettings, type HealthArgs } from '../healthOptions.js';
 
-interface DevnetArgs extends BackendArgs {
+interface DevnetArgs extends BackendArgs, HealthArgs {
   contracts?: string;
   'exit-after-submissions'?: number;
   timeout: number;
@@ -47,11 +49,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
   command: 'devnet',
   describe: 'Local chain with the real 0G contracts, sample data and a miner (the quick start)',
   builder: (y: Argv<object>) =>
-    backendOptions(y)
+    healthOptions(backendOptions(y))
       .option('contracts', { type: 'string', describe: 'artifacts.json bundle or hardhat artifacts/ folder (default ../shared/zgs-contracts/artifacts.json)' })
       .option('exit-after-submissions', { type: 'number', describe: 'exit 0 after this many accepted answers' })
       .option('timeout', { type: 'number', default: 600, describe: 'seconds before giving up (exit 1)' })
-      .option('info-file', { type: 'string', describe: 'write {chainRpc, chainId, flow, mine, market, reward, minerId, metrics} here once mining' })
+      .option('info-file', { type: 'string', describe: 'write {chainRpc, chainId, flow, mine, market, reward, minerId, metrics, dashboard} here once mining' })
       .option('data-dir', { type: 'string', describe: 'miner data dir (default: a new temp dir, removed on exit)' })
       .option('port', { type: 'number', describe: 'anvil port (default: a free one)' })
       .option('metrics-address', { type: 'string', default: '127.0.0.1:0', describe: 'host:port of /metrics (port 0 = free)' })
@@ -59,7 +61,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .option('block-ms', { type: 'number', default: 250, describe: 'milliseconds between driven blocks' }) as unknown as Argv<DevnetArgs>,
   handler: async (args) => {
     const tuning = backendTuning(args);
-    const log = consoleLogger;
+    const health = healthSettings(args);
     const contractsPath = args.contracts !== undefined ? resolve(args.contracts) : defaultContractsPath(repoRoot());
     const tempDir = args['data-dir'] === undefined ? mkdtempSync(join(tmpdir(), 'zg-devnet-')) : null;
     const dataDir = resolve(args['data-dir'] ?? tempDir!);
@@ -120,6 +122,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         flowStartBlock: d.flowDeployBlock,
         syncSeconds: 1,
         log,
+        health,
         onSubmission: (o) => {
           if (o.result !== 'accepted') return;
           accepted++;
@@ -139,6 +142,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           reward: d.reward,
           minerId: toHex(svc.minerId),
           metrics: svc.metricsUrl,
+          dashboard: svc.metricsUrl.replace(/metrics$/, ''),
         };
         writeAtomically(resolve(args['info-file']), `${JSON.stringify(info, null, 2)}\n`);
         log.info(`devnet: wrote ${resolve(args['info-file'])}`);

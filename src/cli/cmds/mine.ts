@@ -22,16 +22,15 @@ import { FlowFollower } from '../../miner/flowFollower.js';
 import { Sealer } from '../../miner/sealer.js';
 import { FlowProofs } from '../../miner/flowProofs.js';
 import { Miner } from '../../miner/miner.js';
-import type { MinerLogger, SubmitOutcomeView } from '../../miner/ports.js';
+import type { SubmitOutcomeView } from '../../miner/ports.js';
 import type { PoraAnswer } from '../../types.js';
 import { toHex } from '../../bytes.js';
 import { MinerError, UsageError } from '../../errors.js';
 import { packageVersion } from '../../buildInfo.js';
-
-export const consoleLogger: MinerLogger = {
-  info: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
-  warn: (l) => process.stderr.write(`${new Date().toISOString()} WARN ${l}\n`),
-};
+import { log as processLog, type Logger } from '../../log/logger.js';
+import { HealthMonitor } from '../../health/monitor.js';
+import { healthOptions, healthSettings, type HealthArgs, type HealthSettings } from '../healthOptions.js';
+import { statusBuilder } from '../status.js';
 
 export interface MiningServiceOptions {
   config: MinerConfig;
@@ -40,7 +39,10 @@ export interface MiningServiceOptions {
   threads?: number;
   gpu?: Record<string, unknown>;
   metricsAddress: string;
-  log?: MinerLogger;
+  /** Default: the process logger (log/logger.ts), configured by --log-level / --log-file. */
+  log?: Logger;
+  /** nvidia-smi GPUs to watch and the --temperature-limit guard. */
+  health?: HealthSettings;
   /** Block to start following Flow Submit events (default: the Flow's deployment block). */
   flowStartBlock?: number;
   /** Period of the flow follow + seal loop (default = mine_context_query_seconds). */
@@ -71,7 +73,7 @@ function submitPolicy(c: MinerConfig): SubmitPolicy {
 /** Starts the whole mining service; `stop()` undoes it in reverse order. */
 export async function startMiningService(o: MiningServiceOptions): Promise<MiningService> {
   const c = o.config;
-  const log = o.log ?? consoleLogger;
+  const log = o.log ?? processLog;
   if (!c.mineContractAddress) throw new MinerError('BAD_CONFIG', 'mine_contract_address is not set (config file, ZGS_NODE__MINE_CONTRACT_ADDRESS)');
   if (!c.logContractAddress) throw new MinerError('BAD_CONFIG', 'log_contract_address is not set (config file, ZGS_NODE__LOG_CONTRACT_ADDRESS)');
   if (!c.minerKey) throw new MinerError('BAD_CONFIG', 'miner_key is not set (config file, ZGS_NODE__MINER_KEY or --miner-key-file)');
@@ -96,6 +98,12 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     log.info(`backend ${backend.info.kind}: ${backend.info.device} (${backend.info.threads} thread(s))`);
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
     metrics.setSealedSectors(store.stats().sealedSectors);
+    const hs = o.health ?? {};
+    const health = new HealthMonitor({ ...hs, log, onReadings: (gpus) => metrics.setGpuHealth(gpus) });
+    await health.start();
+    cleanups.push(async () => health.stop());
+    if (health.unavailable && hs.temperatureLimit !== undefined) log.warn('--temperature-limit: nvidia-smi is not available here, so the GPU temperature is unknown and the search is never paused for it');
+    for (const g of health.gpus) log.info(`gpu ${g.index}: ${g.name}, bus ${g.pciBusId}`);
     const chain = bindMinerChain(client, submitPolicy(c));
     const source = new DirDataSource(join(c.dataDir, 'files'));
     const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
@@ -122,12 +130,19 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       proofs: new FlowProofs(store),
       loadSource: store.loadSource({ metrics, minable: holds }),
       ...(o.onSubmission ? { onSubmission: o.onSubmission } : {}),
+      // The temperature guard holds a GPU search only; a CPU backend is not the hot card.
+      ...(backend.info.kind === 'gpu' ? { guard: health } : {}),
+      healthLine: () => health.line(),
     });
-    const server: MetricsServer = await startMetricsServer({ address: o.metricsAddress, metrics, status: () => miner.status() });
+    const status = statusBuilder({ miner, metrics, backend: backend.info, health, log, ...(hs.temperatureLimit !== undefined ? { temperatureLimit: hs.temperatureLimit } : {}) });
+    const server: MetricsServer = await startMetricsServer({ address: o.metricsAddress, metrics, status });
     cleanups.push(() => server.close());
-    log.info(`metrics on ${server.url}/metrics, status on ${server.url}/status`);
+    log.info(`dashboard on ${server.url}/, metrics on ${server.url}/metrics, status on ${server.url}/status`);
     miner.start();
-    cleanups.push(() => miner.stop());
+    cleanups.push(async () => {
+      await miner.stop();
+      log.info(miner.summaryLine());
+    });
     let stopping: Promise<void> | null = null;
     return {
       minerId,
@@ -145,7 +160,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
  * Runs `stop` on the first SIGINT/SIGTERM and force-exits on the second.
  * Returns a function that removes the handlers.
  */
-export function onShutdownSignal(stop: (signal: string) => void, log: MinerLogger = consoleLogger): () => void {
+export function onShutdownSignal(stop: (signal: string) => void, log: Logger = processLog): () => void {
   let count = 0;
   const handler = (signal: NodeJS.Signals): void => {
     count++;
@@ -165,7 +180,7 @@ export function onShutdownSignal(stop: (signal: string) => void, log: MinerLogge
   };
 }
 
-interface MineArgs extends BackendArgs {
+interface MineArgs extends BackendArgs, HealthArgs {
   config?: string;
   'data-dir'?: string;
   'metrics-address': string;
@@ -177,7 +192,7 @@ export const mineCommand: CommandModule<object, MineArgs> = {
   command: ['mine', '$0'],
   describe: 'Mine against the PoraMine contract named in the config (the default command)',
   builder: (y: Argv<object>) =>
-    backendOptions(y)
+    healthOptions(backendOptions(y))
       .option('config', { type: 'string', describe: 'node-style TOML config (config.toml)' })
       .option('data-dir', { type: 'string', describe: 'sealed store, miner id and imported files (default: db_dir/data_dir of the config, else ./db)' })
       .option('metrics-address', { type: 'string', default: DEFAULT_METRICS_ADDRESS, describe: 'host:port of /metrics and /status' })
@@ -201,6 +216,7 @@ export const mineCommand: CommandModule<object, MineArgs> = {
       ...(threads !== undefined ? { threads } : {}),
       gpu,
       metricsAddress: args['metrics-address'],
+      health: healthSettings(args),
     });
     await new Promise<void>((resolve) => {
       const off = onShutdownSignal(() => {
