@@ -12,7 +12,7 @@ describe('GPU CLI commands', { skip: gate.skip }, () => {
   test('zg-miner devices --json lists an adapter with backend, limits and features', () => {
     const r = spawnSync(process.execPath, [MAIN, 'devices', '--json'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    const list = JSON.parse(r.stdout) as { backend: string; limits: Record<string, number>; features: string[] }[];
+    const list = (JSON.parse(r.stdout) as { adapters: { backend: string; limits: Record<string, number>; features: string[] }[] }).adapters;
     assert.ok(list.length >= 1);
     assert.ok(['vulkan', 'opengl'].includes(list[0]!.backend));
     assert.ok(list[0]!.limits['maxStorageBufferBindingSize']! >= 128 << 20);
