@@ -71,10 +71,9 @@ async function autoGpuBackend(opts: BackendOptions): Promise<PoraBackend | null>
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const device = await import('../gpu/device.js');
   const forced = opts.gpu?.['gpuBackend'];
-  const adapters = await device.listGpuAdapters(forced === 'vulkan' || forced === 'opengl' ? { gpuBackend: forced } : {});
-  const hardware = adapters.filter((a) => !device.isSoftwareAdapter(a.description, a.device, a.architecture));
+  const { hardware, software } = await device.hardwareAdapters(forced === 'vulkan' || forced === 'opengl' ? { gpuBackend: forced } : {});
   if (hardware.length === 0) {
-    if (adapters.length > 0) log(`backend auto: only a software GPU (${adapters[0]!.description}); mining on the CPU (--backend gpu forces it)`);
+    if (software.length > 0) log(`backend auto: only a software GPU (${software[0]!.description}); mining on the CPU (--backend gpu forces it)`);
     return null;
   }
   try {

@@ -215,6 +215,16 @@ export function isSoftwareAdapter(...names: (string | undefined)[]): boolean {
   return names.some((n) => n !== undefined && /llvmpipe|lavapipe|swiftshader|software/i.test(n));
 }
 
+/**
+ * The adapters `--backend auto` may use: every reachable adapter that is not a software
+ * rasteriser, best first (Dawn's order: Vulkan, then OpenGL).
+ */
+export async function hardwareAdapters(opts: GpuAcquireOptions = {}): Promise<{ hardware: AdapterReport[]; software: AdapterReport[] }> {
+  const all = await listGpuAdapters(opts);
+  const soft = (a: AdapterReport): boolean => isSoftwareAdapter(a.description, a.device, a.architecture);
+  return { hardware: all.filter((a) => !soft(a)), software: all.filter(soft) };
+}
+
 export async function hasGpuAdapter(opts: GpuAcquireOptions = {}): Promise<boolean> {
   const got = await findAdapter(opts);
   if (!got) return false;

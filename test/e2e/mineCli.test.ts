@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -248,6 +248,35 @@ test('import: a transaction\'s file is checked against its node roots and stored
     assert.equal((await no.exit).code, 1);
     assert.equal(no.lines.filter((l) => l.length > 0).length, 1, no.lines.join('\n'));
     assert.match(no.lines[0]!, /^zg-miner: .* is not the file of tx \d+: node 0 \(height 10\) root/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('import: a directory and a file in one run, each matched to its transaction by node roots; a stranger is named', { timeout: 120_000 }, async () => {
+  const { dir, config } = prepareDataDir();
+  try {
+    const uploads = join(dir, 'uploads');
+    mkdirSync(uploads);
+    const all = [...files.entries()];
+    // The first upload alone, the others in a folder (names unrelated to the transactions).
+    writeFileSync(join(dir, 'single.bin'), all[0]![1]);
+    all.slice(1).forEach(([, data], i) => writeFileSync(join(uploads, `upload-${i}.dat`), data));
+    const run = runCli(['import', join(dir, 'single.bin'), uploads, '--config', config]);
+    assert.equal((await run.exit).code, 0, run.lines.join('\n'));
+    assert.equal(run.lines.filter((l) => /^imported tx \d+/.test(l)).length, all.length);
+    for (const [load, data] of all) assert.ok(equalBytes(new Uint8Array(readFileSync(join(dir, 'data', 'files', `${load - 1n}.bin`))), data), `tx ${load - 1n} stored`);
+
+    const stranger = Uint8Array.from(all[0]![1]);
+    stranger[5]! ^= 1;
+    writeFileSync(join(uploads, 'zz-stranger.dat'), stranger);
+    const mixed = runCli(['import', uploads, '--config', config]);
+    assert.equal((await mixed.exit).code, 1);
+    assert.ok(mixed.lines.some((l) => /^zg-miner: .*zz-stranger\.dat: no Flow transaction up to block \d+ has this file's size \(262144 bytes\) and node roots$/.test(l)), mixed.lines.join('\n'));
+    assert.ok(mixed.lines.includes(`zg-miner: imported ${all.length - 1} of ${all.length} files`), mixed.lines.join('\n'));
+    const twoWithTx = runCli(['import', uploads, '--tx', '0', '--config', config]);
+    assert.equal((await twoWithTx.exit).code, 1);
+    assert.match(twoWithTx.lines.join('\n'), /--tx names one transaction/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { gpuGate } from '../helpers/gpu.js';
+import { hardwareAdapters } from '../../src/gpu/device.js';
 
 const gate = await gpuGate();
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -17,6 +18,21 @@ describe('GPU CLI commands', { skip: gate.skip }, () => {
     assert.ok(['vulkan', 'opengl'].includes(list[0]!.backend));
     assert.ok(list[0]!.limits['maxStorageBufferBindingSize']! >= 128 << 20);
     assert.ok(Array.isArray(list[0]!.features));
+  });
+
+  test('bench seal with auto never times a software GPU', async () => {
+    const { hardware } = await hardwareAdapters();
+    const r = spawnSync(process.execPath, [MAIN, 'bench', 'seal', '--seconds', '0.2', '--seals', '64', '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { backend: string; device: string };
+    // CI's lavapipe is a software adapter: auto must fall back to the CPU there.
+    assert.equal(out.backend, hardware.length > 0 ? 'gpu' : 'cpu', JSON.stringify(out));
+  });
+
+  test('--list-devices is the devices command', () => {
+    const r = spawnSync(process.execPath, [MAIN, '--list-devices', '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok((JSON.parse(r.stdout) as { adapters: unknown[] }).adapters.length >= 1);
   });
 
   test('bench seal --backend gpu --json reports sealBytesPerSecond', () => {

@@ -10,6 +10,7 @@ import { formatReading, parseNvidiaSmi, queryGpus, QUERY_FIELDS } from '../../sr
 import { HealthMonitor } from '../../src/health/monitor.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { FAKE_SMI_DIR, fakeNvidiaSmi, smiLine } from '../helpers/fakeNvidiaSmi.js';
+import { runCli } from '../helpers/cli.js';
 
 const H200 = '0, NVIDIA H200, 00000000:19:00.0, GPU-3f1b2c4d-aaaa-bbbb-cccc-0123456789ab, 41, 118.72, 700.00, [N/A], 1980, 3201, 0, 143771, 0';
 
@@ -128,4 +129,21 @@ test('GPU readings become gauges; a GPU that disappears and N/A fields are dropp
   metrics.setGpuHealth([g0!]);
   text = await metrics.scrape();
   assert.doesNotMatch(text, /gpu="1"/, 'a GPU no longer reported has no stale values');
+});
+
+test('zg-miner devices shows each nvidia-smi GPU with PCI bus id and memory; without nvidia-smi, nothing and no error', () => {
+  const smi = fakeNvidiaSmi([{ index: 0, temp: 52, bus: '00000000:19:00.0' }]);
+  try {
+    const env = smi.env;
+    const json = runCli(['devices', '--json'], { env });
+    const parsed = JSON.parse(json.stdout) as { adapters: unknown[]; nvidiaSmi: { pciBusId: string; memoryTotalMiB: number; temperatureC: number }[] | null };
+    assert.deepEqual(parsed.nvidiaSmi!.map((g) => [g.pciBusId, g.memoryTotalMiB, g.temperatureC]), [['00000000:19:00.0', 143771, 52]]);
+    const text = runCli(['devices'], { env });
+    assert.match(text.stdout, /nvidia-smi gpu 0: NVIDIA H200 \(test fixture\)\n  pci bus id: 00000000:19:00\.0\n  memory: 140\.4 GiB\n  now: 52°C 123\/700 W/);
+    const none = runCli(['devices', '--json'], { env: { PATH: '/nonexistent' } });
+    assert.equal((JSON.parse(none.stdout) as { nvidiaSmi: unknown }).nvidiaSmi, null);
+    assert.doesNotMatch(none.stderr, /nvidia-smi/);
+  } finally {
+    smi.cleanup();
+  }
 });

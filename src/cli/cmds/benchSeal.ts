@@ -9,7 +9,7 @@ import { BYTES_PER_SEAL } from '../../spec.js';
 import { MinerError } from '../../errors.js';
 import { createBackend } from '../../backend/backendFactory.js';
 import type { PoraBackend, SealInput } from '../../backend/backend.js';
-import { hasGpuAdapter, isSoftwareAdapter } from '../../gpu/device.js';
+import { hardwareAdapters, isSoftwareAdapter } from '../../gpu/device.js';
 import { createGpuBackend } from '../../gpu/gpuBackend.js';
 
 interface BenchSealArgs {
@@ -46,15 +46,21 @@ export const benchSealCommand: CommandModule<object, BenchSealArgs> = {
   describe: 'Batch sealing throughput (sealBytesPerSecond)',
   builder: (y) =>
     y
-      .option('backend', { choices: ['auto', 'cpu', 'gpu'] as const, default: 'auto' as const, describe: 'auto = GPU when an adapter exists' })
+      .option('backend', { choices: ['auto', 'cpu', 'gpu'] as const, default: 'auto' as const, describe: 'auto = GPU when a hardware adapter exists (software GPUs are skipped), else CPU' })
       .option('gpu-backend', { choices: ['vulkan', 'opengl'] as const, describe: 'force a WebGPU backend' })
       .option('seconds', { type: 'number', default: 5, describe: 'measuring time' })
       .option('seals', { type: 'number', describe: 'seals per GPU dispatch (default 262144 on a GPU, 256 on the CPU)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
   handler: async (args) => {
     if (!(args.seconds > 0)) throw new MinerError('BAD_INPUT', '--seconds must be positive');
-    const gpuOpts = args['gpu-backend'] ? { gpuBackend: args['gpu-backend'] } : {};
-    const useGpu = args.backend === 'gpu' || (args.backend === 'auto' && (await hasGpuAdapter(gpuOpts)));
+    let gpuOpts: { gpuBackend?: 'vulkan' | 'opengl' } = args['gpu-backend'] ? { gpuBackend: args['gpu-backend'] } : {};
+    let useGpu = args.backend === 'gpu';
+    if (args.backend === 'auto') {
+      // As everywhere: auto never picks a software rasteriser (it would time the CPU through Vulkan).
+      const { hardware } = await hardwareAdapters(gpuOpts);
+      useGpu = hardware.length > 0;
+      if (useGpu) gpuOpts = { gpuBackend: hardware[0]!.backend };
+    }
     let out: Record<string, unknown>;
     if (useGpu) {
       const gpu = await createGpuBackend(gpuOpts);
