@@ -5,6 +5,10 @@
 #
 #   docker build -t zg-miner .
 #   docker run --gpus all -v $PWD/config.toml:/config.toml -v zg-data:/data zg-miner --config /config.toml --data-dir /data
+#
+# The default image mines; `zg-miner devnet` also needs anvil (43 MB), which only the `devnet`
+# target carries:  docker build --target devnet -t zg-miner:devnet .
+# test/docker.sh builds both and runs selftest and a devnet in them.
 
 # ---- build: install all dependencies, compile TypeScript and the wasm module, drop dev deps ----
 FROM node:20-bookworm-slim AS build
@@ -21,14 +25,23 @@ COPY test ./test
 COPY bench ./bench
 COPY shaders ./shaders
 # The AIO addon is optional (the loader falls back to libuv reads): keep the folder even if it failed.
-RUN npm run build && mkdir -p src/native/build/Release && npm prune --omit=dev
+# Then drop what no runtime stage needs: dev dependencies, Dawn builds for other platforms (npm
+# `webgpu` ships five, ~130 MB; index.js loads dist/<platform>-<arch>), and anvil, which is moved
+# aside for the devnet target.
+RUN npm run build && mkdir -p src/native/build/Release && npm prune --omit=dev \
+ && keep="$(node -p 'process.platform + "-" + process.arch')" \
+ && find node_modules/webgpu/dist -mindepth 1 -maxdepth 1 ! -name "$keep" -exec rm -rf {} + \
+ && mkdir -p /anvil/@foundry-rs && mv node_modules/@foundry-rs/* /anvil/@foundry-rs/
 
 # ---- runtime: node + Vulkan loader (and libglvnd, which the NVIDIA ICD links against), no compilers ----
 FROM node:20-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libvulkan1 libglvnd0 libglx0 libegl1 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production \
+# The commit `zg-miner --version` and bench lines report (.git is not in the build context).
+ARG ZGMINER_COMMIT=unknown
+ENV ZGMINER_COMMIT=$ZGMINER_COMMIT \
+    NODE_ENV=production \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
 WORKDIR /app
@@ -36,6 +49,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/shaders ./shaders
+COPY web ./web
 COPY --from=build /app/src/native/build/Release ./src/native/build/Release
 RUN ln -s /app/dist/src/cli/main.js /usr/local/bin/zg-miner && chmod +x /app/dist/src/cli/main.js \
  && mkdir /data && chown node:node /data
@@ -46,3 +60,10 @@ EXPOSE 9464
 USER node
 ENTRYPOINT ["zg-miner"]
 CMD ["--help"]
+
+# ---- devnet: the runtime plus anvil, for `zg-miner devnet` (docker build --target devnet) ----
+FROM runtime AS devnet
+COPY --from=build /anvil/@foundry-rs ./node_modules/@foundry-rs
+
+# ---- the default image: the runtime without anvil ----
+FROM runtime

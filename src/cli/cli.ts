@@ -31,6 +31,8 @@ export function getCli(argv: string[]): Argv {
     .option('log-file', { type: 'string', global: true, describe: 'also append the log to this file' })
     .middleware((a) => {
       log.configure({ level: a['log-level'] as LogLevel, ...(a['log-file'] !== undefined ? { file: a['log-file'] as string } : {}) });
+      // A command printing JSON keeps stdout for the JSON: its log lines go to stderr.
+      if (a['json'] === true) log.configure({ sinks: { out: (t) => process.stderr.write(t), err: (t) => process.stderr.write(t) } });
     })
     .command(mineCommand)
     .command(devnetCommand)

@@ -44,7 +44,10 @@ export function anvilBinary(): string {
   }
   const found = candidates.find((p) => existsSync(p));
   if (!found)
-    throw new MinerError('BAD_CONFIG', 'anvil binary not found: run `npm install` (package @foundry-rs/anvil and its platform package)');
+    throw new MinerError(
+      'BAD_CONFIG',
+      'anvil binary not found: run `npm install` (package @foundry-rs/anvil and its platform package); in Docker, devnet needs the devnet image (docker build --target devnet)'
+    );
   return found;
 }
 

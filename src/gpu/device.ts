@@ -18,6 +18,7 @@
  */
 import { create, globals } from 'webgpu';
 import { MinerError } from '../errors.js';
+import { captureStderr } from '../log/stderrCapture.js';
 
 Object.assign(globalThis, globals);
 
@@ -68,7 +69,15 @@ function flagsFor(backend: GpuBackendName, opts: GpuAcquireOptions): string[] {
   return flags;
 }
 
-async function tryAdapter(backend: GpuBackendName, opts: GpuAcquireOptions): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
+/**
+ * Dawn writes limit notices ("maxDynamic… artificially reduced") and backend discovery warnings
+ * straight to stderr when it opens an instance, adapter or device; they go to --log-level debug.
+ */
+function tryAdapter(backend: GpuBackendName, opts: GpuAcquireOptions): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
+  return captureStderr(() => openAdapter(backend, opts));
+}
+
+async function openAdapter(backend: GpuBackendName, opts: GpuAcquireOptions): Promise<{ instance: GPU; adapter: GPUAdapter } | null> {
   if (backend === 'opengl') process.env.EGL_PLATFORM ??= 'surfaceless';
   let instance: GPU;
   try {
@@ -145,7 +154,7 @@ export async function acquireGpu(opts: GpuAcquireOptions = {}): Promise<GpuConte
   if (adapter.features.has('timestamp-query')) features.push('timestamp-query');
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features });
+    device = await captureStderr(() => adapter.requestDevice({ requiredLimits, requiredFeatures: features }));
   } catch (e) {
     liveInstances.delete(instance);
     throw new MinerError('GPU_UNAVAILABLE', `requestDevice failed: ${(e as Error).message}`, { cause: e });

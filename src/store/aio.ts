@@ -7,9 +7,7 @@
  * ZGMINER_AIO=0 turns it off (A/B measurements, or a kernel that refuses io_setup);
  * ZGMINER_AIO_ADDON=/path/zg_aio.node loads a build from elsewhere.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '../nativeAddon.js';
 
 interface AioAddon {
   open(depth: number, onBatch: (pairs: Int32Array) => void): object;
@@ -18,9 +16,6 @@ interface AioAddon {
   alignedAlloc(bytes: number): ArrayBuffer;
   aligned(view: Uint8Array): boolean;
 }
-
-/** Where the addon may be, relative to this module: dist/src/store/ in a build, src/store/ otherwise. */
-const CANDIDATES = ['../../../src/native/build/Release/zg_aio.node', '../../src/native/build/Release/zg_aio.node'];
 
 let cached: AioAddon | null | undefined;
 /** Why the addon is not in use (null when it is). */
@@ -38,19 +33,9 @@ export function loadAio(): AioAddon | null {
     aioUnavailableReason = 'Linux AIO needs Linux';
     return null;
   }
-  const override = process.env['ZGMINER_AIO_ADDON'];
-  const paths = override !== undefined && override !== '' ? [override] : CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url)));
-  const found = paths.find((p) => existsSync(p));
-  if (found === undefined) {
-    aioUnavailableReason = 'native addon not built (npm run build:native)';
-    return null;
-  }
-  try {
-    cached = createRequire(import.meta.url)(found) as AioAddon;
-    aioUnavailableReason = null;
-  } catch (e) {
-    aioUnavailableReason = `native addon ${found} failed to load (${(e as Error).message.split('\n')[0]})`;
-  }
+  const got = loadNativeAddon<AioAddon>('zg_aio', process.env['ZGMINER_AIO_ADDON']);
+  cached = got.addon;
+  aioUnavailableReason = got.addon === null ? got.reason : null;
   return cached;
 }
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { gpuGate } from '../helpers/gpu.js';
 import { hardwareAdapters } from '../../src/gpu/device.js';
+import { stderrCaptureAvailable } from '../../src/log/stderrCapture.js';
 
 const gate = await gpuGate();
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -18,6 +19,20 @@ describe('GPU CLI commands', { skip: gate.skip }, () => {
     assert.ok(['vulkan', 'opengl'].includes(list[0]!.backend));
     assert.ok(list[0]!.limits['maxStorageBufferBindingSize']! >= 128 << 20);
     assert.ok(Array.isArray(list[0]!.features));
+  });
+
+  test('Dawn\'s stderr warnings stay out of normal output and show at --log-level debug', { skip: stderrCaptureAvailable() ? false : 'zg_stdio addon not built (npm run build:native)' }, () => {
+    const plain = spawnSync(process.execPath, [MAIN, 'devices'], { encoding: 'utf8' });
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr + plain.stdout, /maxDynamic|Warning:/, 'no Dawn notice in normal output');
+    const debug = spawnSync(process.execPath, [MAIN, 'devices', '--log-level', 'debug'], { encoding: 'utf8' });
+    assert.equal(debug.status, 0, debug.stderr);
+    // Dawn clamps these limits on every adapter it opens (Vulkan and OpenGL alike).
+    assert.match(debug.stdout, /DEBUG native: Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced/);
+    assert.doesNotMatch(debug.stderr, /maxDynamic/);
+    const json = spawnSync(process.execPath, [MAIN, 'devices', '--json', '--log-level', 'debug'], { encoding: 'utf8' });
+    assert.ok(JSON.parse(json.stdout), 'with --json the debug lines leave stdout to the JSON');
+    assert.match(json.stderr, /DEBUG native: Warning: maxDynamic/);
   });
 
   test('bench seal with auto never times a software GPU', async () => {
