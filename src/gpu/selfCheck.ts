@@ -6,15 +6,14 @@ import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '..
 import { equalBytes, toHex } from '../bytes.js';
 import { MinerError } from '../errors.js';
 import { createReferenceBackend } from '../backend/referenceBackend.js';
-import type { LoadSource, MineJob, NonceRange, PoraInput, SealInput, SearchResult } from '../backend/backend.js';
-import type { GpuBackend } from './gpuBackend.js';
+import type { LoadSource, MineJob, NonceRange, PoraBackend, PoraInput, SealInput, SearchResult } from '../backend/backend.js';
 
 /**
  * Known-answer self-check against core/ (the reference backend): pad seed, pad digest, recall
  * seed and quality of a few inputs (sealOffset 0, 3, 63, a start above 2^53, 8 shards), a seal
  * and an unseal, and a tiny resident search where every held seal meets the target.
  */
-export async function selfCheck(gpu: GpuBackend): Promise<void> {
+export async function selfCheck(gpu: PoraBackend): Promise<void> {
   const ref = createReferenceBackend();
   const bytes = (seed: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (seed * 131 + i * 197 + (i >> 7)) & 0xff);
   const inputs: PoraInput[] = [0n, 3n, 63n].map((so, k) => ({

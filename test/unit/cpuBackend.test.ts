@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCpuBackend } from '../../src/backend/cpuBackend.js';
-import { createBackend } from '../../src/backend/backendFactory.js';
+import { createBackend } from '../../src/cli/backendFactory.js';
 import { isSoftwareAdapter, listGpuAdapters } from '../../src/gpu/device.js';
 import { isMinerError } from '../../src/errors.js';
 import type { Hit, LoadSource, MineJob, NonceRange, PoraBackend, SearchResult } from '../../src/backend/backend.js';
