@@ -59,3 +59,6 @@ export interface VerifyView {
 export type VerifyResult =
   | { ok: true; quality: Bytes32; warnings: string[] }
   | { ok: false; reason: string; warnings: string[] };
+
+/** How one answer submission ended: mined in a successful tx, reverted (with a reason), stale, or failed to send. */
+export type SubmitResult = 'accepted' | 'reverted' | 'stale' | 'error';

@@ -4,7 +4,10 @@
  * `MinerStore` is the subset of `SealedStore` (src/store/sealedStore.ts) the miner calls.
  */
 import type { LoadSource, PoraBackend } from '../backend/backend.js';
-import type { Bytes32, EpochRange, MineContext, PoraAnswer } from '../types.js';
+import type { Bytes32, EpochRange, MineContext, PoraAnswer, SubmitResult } from '../types.js';
+
+// The backend port: the rest of miner/ takes these from here, never from backend/ itself.
+export type { Hit, LoadSource, MineJob, PoraBackend, SealInput } from '../backend/backend.js';
 
 export interface MinerStore {
   writeFlowData(startSector: bigint, data: Uint8Array): Promise<void>;
@@ -37,8 +40,6 @@ export interface FlowSubmissionView {
   nodes: { root: Bytes32; height: number }[];
   blockNumber: number;
 }
-
-export type SubmitResult = 'accepted' | 'reverted' | 'stale' | 'error';
 
 export interface SubmitOutcomeView {
   result: SubmitResult;

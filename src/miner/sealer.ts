@@ -5,9 +5,8 @@
  * A seal whose last sector is not yet inside a recorded range waits for a later epoch.
  */
 import { SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, BYTES_PER_SEAL } from '../spec.js';
-import type { PoraBackend, SealInput } from '../backend/backend.js';
 import type { Bytes32, EpochRange } from '../types.js';
-import type { MinerChain, MinerLogger, MinerMetricsSink, MinerStore } from './ports.js';
+import type { MinerChain, MinerLogger, MinerMetricsSink, MinerStore, PoraBackend, SealInput } from './ports.js';
 
 const FULL_MASK = (1n << BigInt(SEALS_PER_LOAD)) - 1n;
 
