@@ -3,7 +3,7 @@
  * synthetic sealed data held in shared memory (every seal held, so each nonce hashes all 64 seals;
  * target 0, so nothing hits and no re-check runs).
  */
-import { BYTES_PER_LOAD, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
+import { BYTES_PER_LOAD, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import { UsageError } from '../errors.js';
 import { gitCommit } from '../buildInfo.js';
 import type { LoadSource, MineJob, PoraBackend } from './backend.js';
@@ -78,9 +78,9 @@ export function benchJob(data: LoadSource): MineJob {
     id: 0,
     minerId: id(0x11),
     subtaskDigest: id(0x22),
-    range: { startPosition: 0n, mineLength: loads * BigInt(SECTORS_PER_LOAD), shardId: 0n, shardMask: UINT64_MAX },
+    range: { startPosition: 0n, mineLength: loads * SECTORS_PER_LOAD_N, shardId: 0n, shardMask: UINT64_MAX },
     poraTarget: 0n,
-    flowLength: loads * BigInt(SECTORS_PER_LOAD),
+    flowLength: loads * SECTORS_PER_LOAD_N,
   };
 }
 

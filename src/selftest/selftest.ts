@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { SECTORS_PER_LOAD_N, SECTORS_PER_SEAL_N } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
 import type { PoraBackend, PoraEvaluation } from '../backend/backend.js';
 import { numShards, rangeDigest, recallChunkOffset } from '../core/recallRange.js';
@@ -68,10 +68,10 @@ function checkPoraIntermediates(c: PoraVectorCase, ev: PoraEvaluation, check: Ch
   cmp('padSeed', toHex(ev.padSeed));
   cmp('padDigest', toHex(ev.padDigest));
   cmp('recallSeed', toHex(ev.recallSeed));
-  if (c.range.mineLength / BigInt(SECTORS_PER_LOAD) > 0n) {
-    const chunk = c.range.startPosition + recallChunkOffset(c.range, ev.recallSeed) * BigInt(SECTORS_PER_LOAD);
+  if (c.range.mineLength / SECTORS_PER_LOAD_N > 0n) {
+    const chunk = c.range.startPosition + recallChunkOffset(c.range, ev.recallSeed) * SECTORS_PER_LOAD_N;
     cmp('recallChunkPosition', chunk.toString());
-    cmp('recallPosition', (chunk + c.sealOffset * BigInt(SECTORS_PER_SEAL)).toString());
+    cmp('recallPosition', (chunk + c.sealOffset * SECTORS_PER_SEAL_N).toString());
   }
   cmp('numShards', numShards(c.range).toString());
   cmp('poraOutput', toHex(ev.quality));
@@ -104,7 +104,7 @@ async function runPoraKind(file: string, cases: unknown[], edge: boolean, backen
     }
   });
   // Never dispatch a case whose recall chunk divides by zero; the host decides those with pora().
-  const dispatch = parsed.flatMap((c, i) => (c !== null && c.range.mineLength / BigInt(SECTORS_PER_LOAD) > 0n ? [i] : []));
+  const dispatch = parsed.flatMap((c, i) => (c !== null && c.range.mineLength / SECTORS_PER_LOAD_N > 0n ? [i] : []));
   const evals = await backend.evaluate(dispatch.map((i) => parsed[i]!));
   const evalOf = new Map(dispatch.map((i, k) => [i, evals[k]!]));
 
