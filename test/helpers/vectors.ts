@@ -85,6 +85,20 @@ export function expectedSelftestCounts(dir: string): { passed: number; skipped: 
   return { passed, skipped };
 }
 
+/**
+ * The checks `selftest` on a GPU must count as decided by the CPU reference: pora-edge revert
+ * cases (no kernel output is compared) and every merkle and file-root case (no GPU kernel).
+ */
+export function expectedCpuJudged(dir: string): number {
+  let n = 0;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const cases = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { cases: { kind?: string }[] }).cases;
+    if (f.startsWith('pora-edge-')) n += cases.filter((c) => c.kind === 'revert').length;
+    else if (f.startsWith('merkle-') || f.startsWith('file-root-')) n += cases.length;
+  }
+  return n;
+}
+
 type ContractKind = Exclude<VectorKind, 'rs'>;
 
 /** Paths of a kind's files (longest-prefix rule of the vectors README: `pora-edge-` is not `pora-`). */
