@@ -5,10 +5,10 @@
  */
 import { Contract, Interface, JsonRpcProvider, Network, Wallet, getBytes, hexlify, isError, type Provider } from 'ethers';
 import { COMPUTE_WORKER_CONTEXT_CALLER, PORA_VERSION } from '../spec.js';
-import type { Bytes32, EpochRange, MineContext, PoraAnswer } from '../types.js';
+import type { Bytes32, EpochRange, FlowSubmission, MineContext, PoraAnswer } from '../types.js';
 import { MinerError } from '../errors.js';
 import { PORA_MINE_ABI } from './abi.js';
-import { flowIface, parseSubmitLog, SUBMIT_TOPIC, type FlowSubmission } from './flowEvents.js';
+import { flowIface, parseSubmitLog, SUBMIT_TOPIC } from './flowEvents.js';
 
 export interface WorkerContext {
   context: MineContext;
@@ -21,7 +21,6 @@ export interface EpochRangeWithDigest extends EpochRange {
   digest: Bytes32;
 }
 
-export type { FlowSubmission } from './flowEvents.js';
 
 export interface ChainClientOptions {
   rpcUrl: string;

@@ -3,25 +3,13 @@
  * (ChainClient.submissions) and the receipt of an upload of our own (flowUpload.ts).
  */
 import { Interface, getBytes, type Log } from 'ethers';
-import type { Bytes32 } from '../types.js';
+import type { FlowSubmission } from '../types.js';
 import { FLOW_ABI } from './abi.js';
-
-/** One Flow `Submit` event (startPos = args[3], length in sectors = args[4]). */
-export interface FlowSubmission {
-  txSeq: bigint;
-  startPos: bigint;
-  /** Σ 2^height sectors the submission occupies. */
-  lengthSectors: bigint;
-  /** File size in bytes (submission.data.length). */
-  sizeBytes: bigint;
-  nodes: { root: Bytes32; height: number }[];
-  blockNumber: number;
-}
 
 export const flowIface = new Interface(FLOW_ABI);
 export const SUBMIT_TOPIC = flowIface.getEvent('Submit')!.topicHash;
 
-/** The Submit event a log carries, or null when the log is some other event. */
+/** The Submit event a log carries (startPos = args[3], length in sectors = args[4]), or null when the log is some other event. */
 export function parseSubmitLog(log: Pick<Log, 'topics' | 'data' | 'blockNumber'>): FlowSubmission | null {
   const p = flowIface.parseLog(log);
   if (p?.name !== 'Submit') return null;

@@ -3,10 +3,10 @@
  * Σ 2^height × pricePerSector as the market requires and returns where the data landed.
  */
 import { Contract, hexlify, type Signer } from 'ethers';
-import type { Bytes32 } from '../types.js';
+import type { Bytes32, FlowSubmission } from '../types.js';
 import { MinerError } from '../errors.js';
 import { MARKET_ABI } from './abi.js';
-import { flowIface, parseSubmitLog, type FlowSubmission } from './flowEvents.js';
+import { flowIface, parseSubmitLog } from './flowEvents.js';
 import { Interface } from 'ethers';
 
 export interface SubmissionNodes {
