@@ -41,20 +41,21 @@ done
 status_gpus=null; metric_lines=0; hashrate_line=""; devnet_rc=skipped
 if [ -n "$contracts" ]; then
   echo "== zg-miner devnet --backend gpu --temperature-limit 95 (up to 150 s)"
-  $ZG devnet --backend gpu --contracts "$contracts" --info-file "$out/info.json" --exit-after-submissions 3 --timeout 150 \
+  $ZG devnet --backend gpu --contracts "$contracts" --info-file "$out/info.json" --timeout 150 \
     --temperature-limit 95 >"$out/devnet.log" 2>&1 &
   pid=$!
   for _ in $(seq 120); do [ -f "$out/info.json" ] && break; sleep 1; done
   if [ -f "$out/info.json" ]; then
     base=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).dashboard)' "$out/info.json")
-    sleep 35  # past the first 30 s hashrate line
+    # Until the first 30 s hashrate line (it carries the nvidia-smi readings).
+    for _ in $(seq 60); do grep -q 'hashrate ' "$out/devnet.log" && break; sleep 1; done
     curl -s "${base}status" >"$out/status.json"
     curl -s "${base}metrics" | grep '^zg_miner_gpu_' | tee "$out/gpu-metrics.txt"
     curl -s -o "$out/dashboard.html" -w 'dashboard: HTTP %{http_code}\n' "$base"
-    status_gpus=$(node -e 'const s=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(JSON.stringify(s.gpus))' "$out/status.json")
+    status_gpus=$(node -e 'try{const s=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(JSON.stringify(s.gpus))}catch{console.log("null")}' "$out/status.json")
     metric_lines=$(wc -l <"$out/gpu-metrics.txt")
   fi
-  wait $pid; devnet_rc=$?
+  kill -INT $pid 2>/dev/null; wait $pid; devnet_rc=$?
   grep -E 'hashrate |gpu [0-9]+:|search paused|summary:' "$out/devnet.log" | tail -8
   hashrate_line=$(grep -m1 'hashrate ' "$out/devnet.log" | cut -c1-300)
 else
