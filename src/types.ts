@@ -74,3 +74,20 @@ export interface FlowSubmission {
   nodes: { root: Bytes32; height: number }[];
   blockNumber: number;
 }
+
+/** One GPU's health as nvidia-smi reports it (health/); a field the board does not report is null. */
+export interface GpuReading {
+  index: number;
+  name: string;
+  pciBusId: string;
+  uuid: string;
+  temperatureC: number | null;
+  powerW: number | null;
+  powerLimitW: number | null;
+  fanPercent: number | null;
+  smClockMHz: number | null;
+  memClockMHz: number | null;
+  memoryUsedMiB: number | null;
+  memoryTotalMiB: number | null;
+  utilizationPercent: number | null;
+}

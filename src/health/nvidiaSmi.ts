@@ -6,23 +6,9 @@
  * without `utility` capability) every reading is simply absent: `queryGpus` returns null.
  */
 import { execFile } from 'node:child_process';
+import type { GpuReading } from '../types.js';
 
-/** One GPU as nvidia-smi reports it; a field the board does not report ("[N/A]") is null. */
-export interface GpuReading {
-  index: number;
-  name: string;
-  pciBusId: string;
-  uuid: string;
-  temperatureC: number | null;
-  powerW: number | null;
-  powerLimitW: number | null;
-  fanPercent: number | null;
-  smClockMHz: number | null;
-  memClockMHz: number | null;
-  memoryUsedMiB: number | null;
-  memoryTotalMiB: number | null;
-  utilizationPercent: number | null;
-}
+export type { GpuReading };
 
 /** The --query-gpu fields, in the order `parseNvidiaSmi` reads them. */
 export const QUERY_FIELDS = [

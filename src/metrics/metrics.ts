@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HashrateHistory, type HashrateHistoryView } from './history.js';
-import type { SubmitResult } from '../types.js';
+import type { GpuReading, SubmitResult } from '../types.js';
 
 
 export interface MinerMetrics {
@@ -29,26 +29,10 @@ export interface MinerMetrics {
   /** Hashrate per device over the last hour, for the dashboard chart. */
   hashrateHistory(): HashrateHistoryView;
   /** The latest nvidia-smi readings (health/); GPUs missing from `gpus` are dropped. */
-  setGpuHealth(gpus: GpuHealthSample[]): void;
+  setGpuHealth(gpus: GpuReading[]): void;
   /** The exposition text for GET /metrics. */
   scrape(): Promise<string>;
   readonly contentType: string;
-}
-
-/** One GPU's health reading (structurally health/'s GpuReading); null = not reported by the board. */
-export interface GpuHealthSample {
-  index: number;
-  name: string;
-  pciBusId: string;
-  temperatureC: number | null;
-  powerW: number | null;
-  powerLimitW: number | null;
-  fanPercent: number | null;
-  smClockMHz: number | null;
-  memClockMHz: number | null;
-  memoryUsedMiB: number | null;
-  memoryTotalMiB: number | null;
-  utilizationPercent: number | null;
 }
 
 export interface CreateMetricsOptions {

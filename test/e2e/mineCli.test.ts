@@ -88,7 +88,7 @@ test('zg-miner devnet --exit-after-submissions 1 exits 0 and writes its info fil
     assert.equal(code, 0, run.lines.slice(-20).join('\n'));
     assert.ok(run.lines.some((l) => /answer .*: accepted/.test(l)));
     const j = JSON.parse(readFileSync(info, 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(j).sort(), ['chainId', 'chainRpc', 'flow', 'market', 'metrics', 'mine', 'minerId', 'reward']);
+    assert.deepEqual(Object.keys(j).sort(), ['chainId', 'chainRpc', 'dashboard', 'flow', 'market', 'metrics', 'mine', 'minerId', 'reward']);
     assert.equal(j['chainId'], 31337);
     assert.match(String(j['minerId']), /^0x[0-9a-f]{64}$/);
     assert.match(String(j['metrics']), /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
