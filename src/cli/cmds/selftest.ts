@@ -8,6 +8,7 @@ import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
 import { runSelftest, summaryLine } from '../../selftest/selftest.js';
 import { backendOptions, openBackend, type BackendArgs } from '../backendOptions.js';
+import { createReferenceCoder } from '../../ec/referenceCoder.js';
 
 interface SelftestArgs extends BackendArgs {
   vectors: string;
@@ -15,7 +16,7 @@ interface SelftestArgs extends BackendArgs {
 
 export const selftestCommand: CommandModule<object, SelftestArgs> = {
   command: 'selftest',
-  describe: 'Check golden test vectors (pora, pora-edge, unseal, merkle, file-root; rs later) byte for byte',
+  describe: 'Check golden test vectors (pora, pora-edge, unseal, merkle, rs, file-root) byte for byte',
   builder: (y) =>
     backendOptions(y).option('vectors', {
       type: 'string',
@@ -26,11 +27,13 @@ export const selftestCommand: CommandModule<object, SelftestArgs> = {
     const s = await stat(args.vectors).catch(() => null);
     if (!s?.isDirectory()) throw new MinerError('BAD_INPUT', `--vectors ${args.vectors}: not a folder`);
     const backend = await openBackend(args);
+    const coder = createReferenceCoder();
     try {
-      const counts = await runSelftest(args.vectors, backend, (line) => process.stdout.write(line + '\n'));
+      const counts = await runSelftest(args.vectors, backend, coder, (line) => process.stdout.write(line + '\n'));
       process.stdout.write(summaryLine(counts) + '\n');
       process.exitCode = counts.failed === 0 && counts.passed > 0 ? 0 : 1;
     } finally {
+      await coder.dispose();
       await backend.dispose();
     }
   },
