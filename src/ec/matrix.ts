@@ -11,7 +11,7 @@ export interface GfMatrix {
   readonly data: Uint8Array;
 }
 
-export function matrix(rows: number, cols: number, data = new Uint8Array(rows * cols)): GfMatrix {
+export function matrix(rows: number, cols: number, data: Uint8Array = new Uint8Array(rows * cols)): GfMatrix {
   if (data.length !== rows * cols) throw new RangeError(`matrix ${rows}x${cols} needs ${rows * cols} entries, got ${data.length}`);
   return { rows, cols, data };
 }

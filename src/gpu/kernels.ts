@@ -89,6 +89,14 @@ export class Kernels {
   }
 }
 
+/** An explicit bind group layout of buffer bindings 0..n-1 (compute stage), for layouts several bind groups share. */
+export function bufferLayout(ctx: GpuContext, label: string, types: readonly GPUBufferBindingType[]): GPUBindGroupLayout {
+  return ctx.device.createBindGroupLayout({
+    label,
+    entries: types.map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+  });
+}
+
 export function makeBuffer(ctx: GpuContext, label: string, size: number, usage: number): GPUBuffer {
   return ctx.device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
 }

@@ -8,7 +8,7 @@ import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
 import { runSelftest, summaryLine } from '../../selftest/selftest.js';
 import { backendOptions, openBackend, type BackendArgs } from '../backendOptions.js';
-import { createReferenceCoder } from '../../ec/referenceCoder.js';
+import { openCoder } from '../ecCoder.js';
 
 interface SelftestArgs extends BackendArgs {
   vectors: string;
@@ -27,7 +27,11 @@ export const selftestCommand: CommandModule<object, SelftestArgs> = {
     const s = await stat(args.vectors).catch(() => null);
     if (!s?.isDirectory()) throw new MinerError('BAD_INPUT', `--vectors ${args.vectors}: not a folder`);
     const backend = await openBackend(args);
-    const coder = createReferenceCoder();
+    // rs- cases run on the erasure coder of the same kind as the chosen backend.
+    const coder = await openCoder({ backend: backend.info.kind, threads: args.threads, gpuBackend: args['gpu-backend'] }).catch(async (e: unknown) => {
+      await backend.dispose();
+      throw e;
+    });
     try {
       const counts = await runSelftest(args.vectors, backend, coder, (line) => process.stdout.write(line + '\n'));
       process.stdout.write(summaryLine(counts) + '\n');
