@@ -4,7 +4,10 @@
  * streamed through a small ring; every rs- vector, reconstruct trials included.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
 import { after, before, describe, test } from 'node:test';
 import { createGpuCoder, type GpuErasureCoder } from '../../src/gpu/ecCoder.js';
 import { applyReference } from '../../src/ec/referenceCoder.js';
@@ -59,6 +62,23 @@ describe('GPU erasure coding (rs.wgsl)', { skip: gate.skip }, () => {
         for (const [f, e, g] of diffs) assert.equal(g, e, `${c.id} ${f}`);
         for (const t of c.trials) for (const [f, e, g] of await checkRsTrial(c, t, shards, gpu)) assert.equal(g, e, `${c.id} ${f}`);
       }
+    }
+  });
+
+  test('CLI round trip on the GPU: ec encode, lose m shards, ec reconstruct (--backend gpu)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zg-ec-gpu-'));
+    try {
+      const bytes = new Prng('ec-gpu-cli').bytes(300_001);
+      writeFileSync(join(dir, 'f'), bytes);
+      const enc = runCli(['ec', 'encode', join(dir, 'f'), '--data', '6', '--parity', '3', '--out', join(dir, 's'), '--backend', 'gpu']);
+      assert.equal(enc.status, 0, enc.stderr);
+      assert.match(enc.stdout, /\(gpu\)/);
+      for (const i of [0, 4, 7]) unlinkSync(join(dir, 's', `f.${i}`));
+      const r = runCli(['ec', 'reconstruct', join(dir, 's'), '--out', join(dir, 'back'), '--backend', 'gpu']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'back'))), bytes);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
