@@ -75,12 +75,12 @@ export class Kernels {
     return p;
   }
 
-  scratchpad(): Promise<GPUComputePipeline> {
-    return this.get('scratchpad', 'scratchpad_main', { SCRATCHPAD_WG: this.opts.workgroupSize });
+  scratchpad(layout: GPUBindGroupLayout): Promise<GPUComputePipeline> {
+    return this.get('scratchpad', 'scratchpad_main', { SCRATCHPAD_WG: this.opts.workgroupSize }, layout);
   }
-  pora(): Promise<GPUComputePipeline> {
+  pora(layout: GPUBindGroupLayout): Promise<GPUComputePipeline> {
     const entry = (this.opts.poraPad ?? DEFAULT_PORA_PAD) === 'global' ? 'pora_gpad_main' : 'pora_main';
-    return this.get('pora', entry, { PORA_PREFETCH: this.opts.poraPrefetch === true ? 1 : 0 });
+    return this.get('pora', entry, { PORA_PREFETCH: this.opts.poraPrefetch === true ? 1 : 0 }, layout);
   }
   /** `layout`: the explicit layout the sealer's bind groups share (first call wins; one per Kernels). */
   seal(layout: GPUBindGroupLayout): Promise<GPUComputePipeline> {
