@@ -51,14 +51,14 @@ test('each third-party library is imported in its one folder only', () => {
   assert.deepEqual(bad, []);
 });
 
-test('core/ and verify/ are pure: no node: I/O modules, no other layers', () => {
+test('core/, verify/ and ec/ are pure: no node: I/O modules, no other layers', () => {
   const bad: string[] = [];
   for (const file of sourceFiles(SRC)) {
     const rel = relative(SRC, file);
-    if (!rel.startsWith('core/') && !rel.startsWith('verify/')) continue;
+    if (!rel.startsWith('core/') && !rel.startsWith('verify/') && !rel.startsWith('ec/')) continue;
     for (const spec of importsOf(file)) {
       if (spec.startsWith('node:')) bad.push(`${rel} imports ${spec}`);
-      if (/^\.\.\/(gpu|chain|miner|metrics|cli|store|config|backend)\//.test(spec)) bad.push(`${rel} imports ${spec}`);
+      if (/^\.\.\/(gpu|chain|miner|metrics|cli|store|config|backend|erasure)\//.test(spec)) bad.push(`${rel} imports ${spec}`);
     }
   }
   assert.deepEqual(bad, []);

@@ -6,6 +6,7 @@
 import { encode, reconstruct, type ErasureCoder } from '../ec/coder.js';
 import { reconstructPlan, type RsParams } from '../ec/reedSolomon.js';
 import { loadRustCrate } from './rustCrate.js';
+import { repeatFor } from '../timing.js';
 
 export interface EcRate {
   /** Data bytes per second (k × shardSize per codeword). */
@@ -35,16 +36,9 @@ export function benchCodewords(p: RsParams, shardSize: number, count: number): U
   );
 }
 
-async function timed(seconds: number, dataBytes: number, step: () => Promise<void> | void): Promise<EcRate> {
-  await step(); // warm-up: JIT, workers, pipelines
-  let n = 0;
-  const t0 = performance.now();
-  do {
-    await step();
-    n++;
-  } while (performance.now() - t0 < seconds * 1000);
-  const secs = (performance.now() - t0) / 1000;
-  return { bytesPerSecond: (n * dataBytes) / secs, seconds: Math.round(secs * 1000) / 1000, codewords: n };
+async function timed(seconds: number, dataBytes: number, step: () => Promise<unknown> | unknown): Promise<EcRate> {
+  const r = await repeatFor(seconds, step);
+  return { bytesPerSecond: (r.runs * dataBytes) / r.seconds, seconds: Math.round(r.seconds * 1000) / 1000, codewords: r.runs };
 }
 
 /** Encodes all `codewords` per step. */

@@ -6,17 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { compileWasm, instantiateWasm } from '../wasmModule.js';
 
 interface CrateExports {
   memory: { buffer: ArrayBuffer };
   __wbindgen_malloc(size: number): number;
   __wbindgen_free(ptr: number, size: number): void;
   encode(ptr: number, len: number, dataShards: number, parityShards: number): number;
-}
-
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports?: object) => { exports: unknown };
 }
 
 export interface RustCrate {
@@ -37,8 +33,7 @@ export function loadRustCrate(): RustCrate | null {
   } catch {
     return null;
   }
-  const W = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const x = new W.Instance(new W.Module(readFileSync(path))).exports as CrateExports;
+  const x = instantiateWasm(compileWasm(readFileSync(path))) as CrateExports;
   const check = (rc: number): void => {
     if (rc !== 0) throw new Error(`reed-solomon-erasure encode returned error ${rc}`);
   };

@@ -4,10 +4,10 @@
  * SIMD, and the outputs copied back; the blocks are sized to stay in the core's L2 cache, so the
  * copies cost little next to the multiply.
  */
-import { readFileSync } from 'node:fs';
 import { gfMul } from '../ec/gf256.js';
 import { selectRows, type GfMatrix } from '../ec/matrix.js';
 import type { Stripe } from '../ec/coder.js';
+import { instantiateWasm, projectWasm } from '../wasmModule.js';
 
 interface RsExports {
   memory: { buffer: ArrayBuffer };
@@ -17,34 +17,12 @@ interface RsExports {
   apply(rows: number, cols: number, inStride: number, outOffset: number, outStride: number, len: number): void;
 }
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
-const W = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 /** Working set of one block (inputs + outputs): half an L2 cache on current x86 cores. */
 const BLOCK_BUDGET = 256 << 10;
 
 /** Coefficients rs.wasm's table region holds (src/wasm/rs.ts MAX_COEFFICIENTS). */
 const MAX_COEFFICIENTS = 16384;
 const rowBands = new WeakMap<GfMatrix, { first: number; m: GfMatrix }[]>();
-
-let cachedModule: object | null = null;
-
-function rsModule(): object {
-  if (cachedModule === null) {
-    const url = new URL('../../wasm/rs.wasm', import.meta.url);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(url);
-    } catch (e) {
-      throw new Error(`rs.wasm not found at ${url.pathname}: run npm run build`, { cause: e });
-    }
-    cachedModule = new W.Module(bytes);
-  }
-  return cachedModule;
-}
 
 /** The 32-byte split-nibble tables of every coefficient of `m`, as rs.wasm reads them. */
 export function nibbleTables(m: GfMatrix): Uint8Array {
@@ -66,7 +44,7 @@ export class WasmRs {
     const abort = (): never => {
       throw new Error('rs.wasm aborted');
     };
-    this.#x = new W.Instance(rsModule(), { env: { abort } }).exports as RsExports;
+    this.#x = instantiateWasm(projectWasm('rs.wasm'), { env: { abort } }) as RsExports;
     if (!this.#x.ensure(0)) throw new RangeError('rs.wasm: out of memory');
   }
 

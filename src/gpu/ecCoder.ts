@@ -8,9 +8,10 @@ import { MinerError } from '../errors.js';
 import { checkStripes, type ErasureCoder, type Stripe } from '../ec/coder.js';
 import type { GfMatrix } from '../ec/matrix.js';
 import { parityMatrix, reconstructPlan, type RsParams } from '../ec/reedSolomon.js';
-import { acquireGpu, isSoftwareAdapter, releaseGpu, withErrorScope, type GpuBackendName, type GpuContext } from './device.js';
+import { isSoftwareAdapter, releaseGpu, withErrorScope, withNewGpu, type GpuBackendName, type GpuContext } from './device.js';
 import { bufferLayout, compileModule, grid, makeBuffer, STORAGE, UNIFORM } from './kernels.js';
 import { TransferRing } from './transferRing.js';
+import { repeatFor } from '../timing.js';
 import { RS_PARAMS, writeUniform } from './uniforms.js';
 
 export interface GpuCoderOptions {
@@ -50,14 +51,8 @@ interface Batch {
 /** rs.wgsl's bindings: params, coefficients, inputs, outputs. */
 const RS_BINDINGS: GPUBufferBindingType[] = ['uniform', 'read-only-storage', 'read-only-storage', 'storage'];
 
-export async function createGpuCoder(opts: GpuCoderOptions = {}): Promise<GpuErasureCoder> {
-  const ctx = await acquireGpu(opts.gpuBackend !== undefined ? { gpuBackend: opts.gpuBackend } : {});
-  try {
-    return await buildCoder(ctx, opts);
-  } catch (e) {
-    releaseGpu(ctx);
-    throw e;
-  }
+export function createGpuCoder(opts: GpuCoderOptions = {}): Promise<GpuErasureCoder> {
+  return withNewGpu(opts.gpuBackend !== undefined ? { gpuBackend: opts.gpuBackend } : {}, (ctx) => buildCoder(ctx, opts));
 }
 
 async function buildCoder(ctx: GpuContext, opts: GpuCoderOptions): Promise<GpuErasureCoder> {
@@ -198,21 +193,13 @@ async function buildCoder(ctx: GpuContext, opts: GpuCoderOptions): Promise<GpuEr
           const rate = async (mm: GfMatrix): Promise<{ bps: number; secs: number }> => {
             ctx.device.queue.writeBuffer(benchCoef, 0, Uint32Array.from(mm.data));
             writeUniform(ctx, params, RS_PARAMS, { rows: mm.rows, cols: mm.cols, vecs, stripes });
-            const once = async (): Promise<void> => {
+            const r = await repeatFor(seconds, async () => {
               const enc = ctx.device.createCommandEncoder();
               dispatch(enc, group, vecs * stripes);
               ctx.device.queue.submit([enc.finish()]);
               await ctx.device.queue.onSubmittedWorkDone();
-            };
-            await once();
-            let n = 0;
-            const t0 = performance.now();
-            do {
-              await once();
-              n++;
-            } while (performance.now() - t0 < seconds * 1000);
-            const secs = (performance.now() - t0) / 1000;
-            return { bps: (n * stripes * p.k * shardSize) / secs, secs };
+            });
+            return { bps: (r.runs * stripes * p.k * shardSize) / r.seconds, secs: r.seconds };
           };
           const e = await rate(encodeM);
           const r = await rate(rebuildM);

@@ -15,7 +15,7 @@ import type {
   SealInput,
   SearchResult,
 } from '../backend/backend.js';
-import { acquireGpu, isSoftwareAdapter, releaseGpu, type GpuBackendName, type GpuContext } from './device.js';
+import { isSoftwareAdapter, releaseGpu, withNewGpu, type GpuBackendName, type GpuContext } from './device.js';
 import { Kernels, DEFAULT_PORA_PAD, type PoraPad } from './kernels.js';
 import { evaluateOnGpu, type DetailedEvaluation } from './evaluate.js';
 import { GpuSealer, type SealThroughput } from './seal.js';
@@ -97,16 +97,13 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
       'BAD_CONFIG',
       `--devices ${devices.join(',')}: this WebGPU build addresses one adapter per process (device 0); run one zg-miner process per GPU`
     );
-  const ctx = await acquireGpu({
-    ...(opts.gpuBackend ? { gpuBackend: opts.gpuBackend } : {}),
-    ...(opts.disableRobustness ? { disableRobustness: true } : {}),
-  });
-  try {
-    return await buildBackend(ctx, opts);
-  } catch (e) {
-    releaseGpu(ctx);
-    throw e;
-  }
+  return withNewGpu(
+    {
+      ...(opts.gpuBackend ? { gpuBackend: opts.gpuBackend } : {}),
+      ...(opts.disableRobustness ? { disableRobustness: true } : {}),
+    },
+    (ctx) => buildBackend(ctx, opts)
+  );
 }
 
 async function buildBackend(ctx: GpuContext, opts: GpuBackendOptions): Promise<GpuBackend> {

@@ -12,6 +12,7 @@ import { isSoftwareAdapter, withErrorScope, type GpuContext } from './device.js'
 import { bufferLayout, grid, makeBuffer, STORAGE, UNIFORM, type Kernels } from './kernels.js';
 import { TransferRing } from './transferRing.js';
 import { uniformLayout, writeUniform } from './uniforms.js';
+import { repeatFor } from '../timing.js';
 
 const SEAL_PARAMS = uniformLayout('seal.wgsl', 'SealParams');
 /** seal.wgsl's bindings: params, seeds, data (sealed in place). */
@@ -161,22 +162,14 @@ export class GpuSealer {
         for (let i = 0; i < seedBytes.length; i++) seedBytes[i] = (i * 2654435761) >>> 24;
         this.ctx.device.queue.writeBuffer(seeds, 0, seedBytes);
         const group = this.group('seal bench', params, seeds, data);
-        const run = async (): Promise<void> => {
+        const r = await repeatFor(seconds, async () => {
           const enc = this.ctx.device.createCommandEncoder();
           this.dispatch(enc, pipeline, group, n);
           this.ctx.device.queue.submit([enc.finish()]);
           await this.ctx.device.queue.onSubmittedWorkDone();
-        };
-        await run(); // warm-up (pipeline, first-touch)
-        let reps = 0;
-        const t0 = performance.now();
-        while (reps === 0 || performance.now() - t0 < seconds * 1000) {
-          await run();
-          reps++;
-        }
-        const secs = (performance.now() - t0) / 1000;
-        const bytes = reps * n * BYTES_PER_SEAL;
-        return { seals: reps * n, bytes, seconds: secs, sealBytesPerSecond: bytes / secs };
+        });
+        const bytes = r.runs * n * BYTES_PER_SEAL;
+        return { seals: r.runs * n, bytes, seconds: r.seconds, sealBytesPerSecond: bytes / r.seconds };
       } finally {
         for (const b of [params, seeds, data]) b.destroy();
       }

@@ -58,10 +58,11 @@ export class GpuSearcher {
     const hits: Hit[] = [];
     if (nonces.count <= 0) return { hits, stats };
     return withErrorScope(this.ctx, 'search', async () => {
-      if (data.resident) await searchResident(this.ctx, this.slots, this.resident, jc, nonces, data, stats, hits, signal);
+      const run = { jc, nonces, data, stats, hits, signal };
+      if (data.resident) await searchResident(this.ctx, this.slots, this.resident, run);
       else {
         this.stream ??= makeStreamBuffers(this.ctx, this.cfg.streamLoads, this.cfg.batch);
-        await searchStreaming(this.ctx, this.slots, this.stream, jc, nonces, data, stats, hits, signal);
+        await searchStreaming(this.ctx, this.slots, this.stream, run);
       }
       return { hits, stats };
     });

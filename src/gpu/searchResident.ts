@@ -5,12 +5,11 @@
  * the host re-checks batch k while the GPU runs batch k+1.
  */
 import { UINT64_MAX } from '../spec.js';
-import type { Hit, LoadSource, NonceRange, SearchStats } from '../backend/backend.js';
 import type { GpuContext } from './device.js';
 import { hostLoad, uploadMasks, uploadResidency, type GpuResidency } from './residency.js';
 import { padParams, type JobConsts, type ResidentWindow } from './jobParams.js';
 import { recheckHit } from './hits.js';
-import type { SearchSlots, Slot } from './searchSlots.js';
+import type { SearchRun, SearchSlots, Slot } from './searchSlots.js';
 
 export interface ResidentState {
   residency: GpuResidency | null;
@@ -31,13 +30,9 @@ export async function searchResident(
   ctx: GpuContext,
   ss: SearchSlots,
   state: ResidentState,
-  jc: JobConsts,
-  nonces: NonceRange,
-  data: LoadSource,
-  stats: SearchStats,
-  hits: Hit[],
-  signal?: AbortSignal
+  run: SearchRun
 ): Promise<void> {
+  const { jc, nonces, data, stats, hits, signal } = run;
   const src = data.resident!;
   // The GPU copy of the loads is keyed by the ResidentLoads object: a caller whose load bytes
   // change (new seals) passes a new object; masks are re-uploaded on every search.

@@ -6,7 +6,7 @@
  * explicit because every slot's bind groups (and every GPU chunk's pora group) share them.
  */
 import { MinerError } from '../errors.js';
-import type { SearchStats } from '../backend/backend.js';
+import type { Hit, LoadSource, NonceRange, SearchStats } from '../backend/backend.js';
 import type { GpuContext } from './device.js';
 import { bufferLayout, grid, makeBuffer, READBACK, STORAGE, UNIFORM, type Kernels } from './kernels.js';
 import { poraParams, PAD_PARAMS, PORA_PARAMS, type JobConsts } from './jobParams.js';
@@ -21,6 +21,16 @@ export interface SearchConfig {
   /** Loads uploaded per streaming pora pass. */
   streamLoads: number;
   log: (line: string) => void;
+}
+
+/** One search call: the job, its nonces and source, and where results accumulate. */
+export interface SearchRun {
+  jc: JobConsts;
+  nonces: NonceRange;
+  data: LoadSource;
+  stats: SearchStats;
+  hits: Hit[];
+  signal?: AbortSignal | undefined;
 }
 
 export interface Slot {

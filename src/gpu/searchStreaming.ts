@@ -4,12 +4,12 @@
  * them `streamLoads` at a time for the pora pass over exactly those nonces.
  */
 import { BYTES_PER_LOAD } from '../spec.js';
-import type { Hit, LoadSource, NonceRange, SearchStats } from '../backend/backend.js';
+import type { SearchStats } from '../backend/backend.js';
 import type { GpuContext } from './device.js';
 import { makeBuffer, READBACK, STORAGE, uploadBytes } from './kernels.js';
-import { padParams, type JobConsts } from './jobParams.js';
+import { padParams } from './jobParams.js';
 import { recheckHit, type RawHit } from './hits.js';
-import type { SearchSlots } from './searchSlots.js';
+import type { SearchRun, SearchSlots } from './searchSlots.js';
 
 /** The upload buffers of the streaming path, made on first use and kept. */
 export interface StreamBuffers {
@@ -36,13 +36,9 @@ export async function searchStreaming(
   ctx: GpuContext,
   ss: SearchSlots,
   st: StreamBuffers,
-  jc: JobConsts,
-  nonces: NonceRange,
-  data: LoadSource,
-  stats: SearchStats,
-  hits: Hit[],
-  signal?: AbortSignal
+  run: SearchRun
 ): Promise<void> {
+  const { jc, nonces, data, stats, hits, signal } = run;
   ss.ensure(1);
   const slot = ss.slots[0]!;
   const bind = (): void => {
