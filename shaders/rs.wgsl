@@ -8,9 +8,6 @@
 // uniformly and no lookup table, workgroup memory or bank conflict is involved.
 
 override RS_WG: u32 = 256u;
-/** Output rows kept in registers per pass over the inputs. */
-const RS_ROWS: u32 = 4u;
-
 struct RsParams {
   rows: u32,
   cols: u32,
@@ -29,14 +26,20 @@ fn xtime4(x: vec4<u32>) -> vec4<u32> {
   return ((x << vec4<u32>(1u)) & vec4<u32>(0xfefefefeu)) ^ (hi * 0x1du);
 }
 
-fn gf_mul_powers(p: ptr<function, array<vec4<u32>, 8>>, c: u32) -> vec4<u32> {
-  var acc = vec4<u32>(0u);
-  for (var b = 0u; b < 8u; b++) {
-    if (((c >> b) & 1u) != 0u) {
-      acc ^= (*p)[b];
-    }
-  }
-  return acc;
+// c·x from the powers x·2^0..x·2^7. Plain parameters and explicit branches keep everything in
+// registers (a dynamically indexed array would live in local memory on some compilers).
+fn gf_mul(c: u32, p0: vec4<u32>, p1: vec4<u32>, p2: vec4<u32>, p3: vec4<u32>,
+          p4: vec4<u32>, p5: vec4<u32>, p6: vec4<u32>, p7: vec4<u32>) -> vec4<u32> {
+  var a = vec4<u32>(0u);
+  if ((c & 0x01u) != 0u) { a ^= p0; }
+  if ((c & 0x02u) != 0u) { a ^= p1; }
+  if ((c & 0x04u) != 0u) { a ^= p2; }
+  if ((c & 0x08u) != 0u) { a ^= p3; }
+  if ((c & 0x10u) != 0u) { a ^= p4; }
+  if ((c & 0x20u) != 0u) { a ^= p5; }
+  if ((c & 0x40u) != 0u) { a ^= p6; }
+  if ((c & 0x80u) != 0u) { a ^= p7; }
+  return a;
 }
 
 @compute @workgroup_size(RS_WG)
@@ -49,24 +52,32 @@ fn rs_apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   let v = i % RP.vecs;
   let inBase = s * RP.cols * RP.vecs + v;
   let outBase = s * RP.rows * RP.vecs + v;
-  var p: array<vec4<u32>, 8>;
-  for (var r0 = 0u; r0 < RP.rows; r0 += RS_ROWS) {
-    var acc: array<vec4<u32>, RS_ROWS>;
-    for (var g = 0u; g < RS_ROWS; g++) {
-      acc[g] = vec4<u32>(0u);
-    }
-    let n = min(RS_ROWS, RP.rows - r0);
+  // Four output rows per pass over the inputs: the powers of each input vector serve all four.
+  for (var r0 = 0u; r0 < RP.rows; r0 += 4u) {
+    let n = min(4u, RP.rows - r0);
+    var a0 = vec4<u32>(0u);
+    var a1 = vec4<u32>(0u);
+    var a2 = vec4<u32>(0u);
+    var a3 = vec4<u32>(0u);
     for (var c = 0u; c < RP.cols; c++) {
-      p[0] = rs_in[inBase + c * RP.vecs];
-      for (var b = 1u; b < 8u; b++) {
-        p[b] = xtime4(p[b - 1u]);
-      }
-      for (var g = 0u; g < n; g++) {
-        acc[g] ^= gf_mul_powers(&p, rs_coef[(r0 + g) * RP.cols + c]);
-      }
+      let p0 = rs_in[inBase + c * RP.vecs];
+      let p1 = xtime4(p0);
+      let p2 = xtime4(p1);
+      let p3 = xtime4(p2);
+      let p4 = xtime4(p3);
+      let p5 = xtime4(p4);
+      let p6 = xtime4(p5);
+      let p7 = xtime4(p6);
+      let k = r0 * RP.cols + c;
+      a0 ^= gf_mul(rs_coef[k], p0, p1, p2, p3, p4, p5, p6, p7);
+      if (n > 1u) { a1 ^= gf_mul(rs_coef[k + RP.cols], p0, p1, p2, p3, p4, p5, p6, p7); }
+      if (n > 2u) { a2 ^= gf_mul(rs_coef[k + 2u * RP.cols], p0, p1, p2, p3, p4, p5, p6, p7); }
+      if (n > 3u) { a3 ^= gf_mul(rs_coef[k + 3u * RP.cols], p0, p1, p2, p3, p4, p5, p6, p7); }
     }
-    for (var g = 0u; g < n; g++) {
-      rs_out[outBase + (r0 + g) * RP.vecs] = acc[g];
-    }
+    let o = outBase + r0 * RP.vecs;
+    rs_out[o] = a0;
+    if (n > 1u) { rs_out[o + RP.vecs] = a1; }
+    if (n > 2u) { rs_out[o + 2u * RP.vecs] = a2; }
+    if (n > 3u) { rs_out[o + 3u * RP.vecs] = a3; }
   }
 }

@@ -76,7 +76,8 @@ export class WasmRs {
   #apply(m: GfMatrix, stripe: Stripe, from: number, to: number): void {
     this.#useMatrix(m);
     const shards = m.rows + m.cols;
-    const block = Math.min(Math.max(64, Math.floor(BLOCK_BUDGET / shards / 64) * 64), (to - from + 15) & ~15);
+    const block = Math.min(Math.max(64, Math.floor(BLOCK_BUDGET / shards / 64) * 64), (to - from + 31) & ~31);
+    // A multiple of 32: rs.wasm rounds lengths up to 32, and block r + 1 must not be overrun.
     if (!this.#x.ensure(shards * block)) throw new RangeError('rs.wasm: out of memory');
     const mem = new Uint8Array(this.#x.memory.buffer);
     const buf = this.#x.bufPtr();
