@@ -70,35 +70,62 @@ export class TransferRing {
   run<J>(what: string, jobs: Iterable<J>, h: RingJob<J>): Promise<void> {
     return withErrorScope(this.ctx, what, async () => {
       const inFlight: Promise<void>[] = [];
-      for (const job of jobs) {
-        const slot = this.slots[this.next]!;
-        this.next = (this.next + 1) % this.slots.length;
-        await slot.free;
-        if (this.destroyed) throw new Error('transfer ring destroyed');
-        const up = h.uploadBytes(job);
-        const down = h.downloadBytes(job);
-        if (up > this.slotBytes || down > this.downloadSlotBytes) throw new RangeError(`${what}: batch of ${up}/${down} bytes exceeds the ring slot (${this.slotBytes}/${this.downloadSlotBytes})`);
-        h.fill(job, new Uint8Array(slot.upload.getMappedRange(0, this.slotBytes), 0, up), slot);
-        slot.upload.unmap();
-        const enc = this.ctx.device.createCommandEncoder({ label: what });
-        h.encode(job, enc, slot);
-        this.ctx.device.queue.submit([enc.finish()]);
-        const done = Promise.all([
-          slot.upload.mapAsync(MAP_WRITE),
-          down > 0 ? slot.download.mapAsync(MAP_READ, 0, align4(down)) : Promise.resolve(),
-        ]).then(() => {
-          if (down > 0) {
-            h.drain(job, new Uint8Array(slot.download.getMappedRange(0, align4(down)), 0, down), slot);
-            slot.download.unmap();
-          }
-        });
-        // The slot is free again once both maps resolved and the results are out; a failure
-        // leaves it free too (the error surfaces through `inFlight`).
-        slot.free = done.catch(() => undefined);
-        inFlight.push(done);
+      try {
+        for (const job of jobs) inFlight.push((await this.submit(what, job, h)).done);
+        await Promise.all(inFlight);
+      } catch (e) {
+        // Let the batches already queued finish before the caller sees the error: they write
+        // into the caller's buffers.
+        await Promise.allSettled(inFlight);
+        throw e;
       }
-      await Promise.all(inFlight);
     });
+  }
+
+  /**
+   * Fills the next free slot with `job` and submits it; resolves once submitted, with `done` for
+   * its completion (wrapped: an async function returning the bare promise would wait for it).
+   */
+  private async submit<J>(what: string, job: J, h: RingJob<J>): Promise<{ done: Promise<void> }> {
+    const slot = this.slots[this.next]!;
+    this.next = (this.next + 1) % this.slots.length;
+    await slot.free;
+    if (this.destroyed) throw new Error('transfer ring destroyed');
+    const up = h.uploadBytes(job);
+    const down = h.downloadBytes(job);
+    if (up > this.slotBytes || down > this.downloadSlotBytes)
+      throw new RangeError(`${what}: batch of ${up}/${down} bytes exceeds the ring slot (${this.slotBytes}/${this.downloadSlotBytes})`);
+    // The upload buffer is mapped whenever the slot is free (mappedAtCreation, then re-mapped
+    // below); a failure before the submit unmaps and re-maps it, so its next user starts clean.
+    let unmapped = false;
+    try {
+      h.fill(job, new Uint8Array(slot.upload.getMappedRange(0, this.slotBytes), 0, up), slot);
+      slot.upload.unmap();
+      unmapped = true;
+      const enc = this.ctx.device.createCommandEncoder({ label: what });
+      h.encode(job, enc, slot);
+      this.ctx.device.queue.submit([enc.finish()]);
+    } catch (e) {
+      if (!unmapped) slot.upload.unmap();
+      slot.free = slot.upload.mapAsync(MAP_WRITE).catch(() => undefined);
+      throw e;
+    }
+    const done = Promise.all([
+      slot.upload.mapAsync(MAP_WRITE),
+      down > 0 ? slot.download.mapAsync(MAP_READ, 0, align4(down)) : Promise.resolve(),
+    ]).then(() => {
+      if (down > 0) {
+        try {
+          h.drain(job, new Uint8Array(slot.download.getMappedRange(0, align4(down)), 0, down), slot);
+        } finally {
+          slot.download.unmap();
+        }
+      }
+    });
+    // The slot is free again once both maps resolved and the results are out; a failure leaves it
+    // free too (the error reaches the caller through `done`).
+    slot.free = done.catch(() => undefined);
+    return { done };
   }
 
   destroy(): void {

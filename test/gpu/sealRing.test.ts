@@ -57,3 +57,50 @@ describe('GPU sealing through the transfer ring', { skip: gate.skip }, () => {
     await assert.rejects(sealer.seal([{ minerId: new Uint8Array(32), sealContextDigest: new Uint8Array(32), startSector: 0n, data: new Uint8Array(10) }], 'seal'), /4096 bytes/);
   });
 });
+
+describe('TransferRing', { skip: gate.skip }, () => {
+  test('keeps batches in flight: slot 1 is filled before slot 0 drains; results land per job; a failing fill rejects after the queued batches finish', async () => {
+    const { TransferRing } = await import('../../src/gpu/transferRing.js');
+    const ctx = await acquireGpu();
+    const ring = new TransferRing(ctx, { label: 'test', slots: 2, uploadBytes: 64, downloadBytes: 64 });
+    try {
+      const events: string[] = [];
+      const got = new Map<number, number[]>();
+      const job = {
+        uploadBytes: () => 16,
+        downloadBytes: () => 16,
+        fill: (j: number, up: Uint8Array) => {
+          events.push(`fill ${j}`);
+          up.fill(j + 1);
+        },
+        encode: (_j: number, enc: GPUCommandEncoder, slot: { upload: GPUBuffer; download: GPUBuffer }) => enc.copyBufferToBuffer(slot.upload, 0, slot.download, 0, 16),
+        drain: (j: number, down: Uint8Array) => {
+          events.push(`drain ${j}`);
+          got.set(j, [...down]);
+        },
+      };
+      await ring.run('test', [0, 1, 2, 3, 4], job);
+      assert.ok(events.indexOf('fill 1') < events.indexOf('drain 0'), events.join(', '));
+      for (let j = 0; j < 5; j++) assert.deepEqual(got.get(j), new Array(16).fill(j + 1));
+      const drained: number[] = [];
+      await assert.rejects(
+        ring.run('test', [0, 1, 2], {
+          ...job,
+          fill: (j: number, up: Uint8Array) => {
+            if (j === 2) throw new Error('fill failed');
+            up.fill(9);
+          },
+          drain: (j: number) => void drained.push(j),
+        }),
+        /fill failed/
+      );
+      assert.deepEqual(drained.sort(), [0, 1]);
+      // The ring still works after a failed run.
+      await ring.run('test', [7], job);
+      assert.deepEqual(got.get(7), new Array(16).fill(8));
+    } finally {
+      ring.destroy();
+      releaseGpu(ctx);
+    }
+  });
+});
