@@ -6,10 +6,10 @@
  *                          [--wg 64] [--seal-seconds 5] [--gpu-backend vulkan|opengl]
  *                          [--blake2b vec2|scalar] [--pora-pad workgroup|global]
  */
-import { randomFillSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { BYTES_PER_LOAD, UINT64_MAX } from '../src/spec.js';
-import type { LoadSource, MineJob } from '../src/backend/backend.js';
+import { SECTORS_PER_LOAD_N, UINT64_MAX } from '../src/spec.js';
+import type { MineJob } from '../src/backend/backend.js';
+import { syntheticResidentSource } from '../src/backend/hashrate.js';
 import { createGpuBackend } from '../src/gpu/gpuBackend.js';
 import { defaultBenchRange } from '../src/gpu/benchRange.js';
 import { BLAKE2B_VARIANTS, DEFAULT_BLAKE2B, type Blake2bVariant, type KeccakLayout } from '../src/gpu/shaders.js';
@@ -45,33 +45,6 @@ function parsePad(v: string): PoraPad {
   return v;
 }
 
-/** A resident source of `loads` loads, all held, in shared chunks of at most 1 GiB. */
-function syntheticSource(loads: number, held: boolean): LoadSource {
-  const perChunk = Math.min(loads, 4096);
-  const block = new Uint8Array(16 << 20);
-  randomFillSync(block);
-  const chunks: SharedArrayBuffer[] = [];
-  for (let first = 0; first < loads; first += perChunk) {
-    const n = Math.min(perChunk, loads - first);
-    const sab = new SharedArrayBuffer(n * BYTES_PER_LOAD);
-    const v = new Uint8Array(sab);
-    for (let o = 0; o < v.length; o += block.length) v.set(block.subarray(0, Math.min(block.length, v.length - o)), o);
-    // Make loads differ: stamp the load index into each load's first bytes.
-    for (let l = 0; l < n; l++) new DataView(sab).setUint32(l * BYTES_PER_LOAD, first + l, true);
-    chunks.push(sab);
-  }
-  const masks = new SharedArrayBuffer(loads * 8);
-  new BigUint64Array(masks).fill(held ? UINT64_MAX : 0n);
-  return {
-    availability: (L) => (held && L >= 0n && L < BigInt(loads) ? UINT64_MAX : 0n),
-    read: async (L) => {
-      const rel = Number(L);
-      return new Uint8Array(chunks[Math.floor(rel / perChunk)]!, (rel % perChunk) * BYTES_PER_LOAD, BYTES_PER_LOAD).slice();
-    },
-    resident: { firstLoad: 0n, loadCount: loads, chunks, loadsPerChunk: perChunk, masks },
-  };
-}
-
 const t0 = performance.now();
 const gpu = await createGpuBackend({
   ...(values.batch ? { batch: Number(values.batch) } : {}),
@@ -89,8 +62,9 @@ try {
   const info0 = gpu.gpuInfo();
   const range = defaultBenchRange(info0, values.gib !== undefined ? Number(values.gib) : undefined);
   const t1 = performance.now();
-  const data = syntheticSource(range.loads, !values['scratch-only']);
-  const mineLength = BigInt(range.loads) * 1024n;
+  // Chunks of up to 1 GiB (4096 loads); --scratch-only holds no seal.
+  const data = syntheticResidentSource(range.loads / 4, { loadsPerChunk: Math.min(range.loads, 4096), held: !values['scratch-only'] });
+  const mineLength = BigInt(range.loads) * SECTORS_PER_LOAD_N;
   const job: MineJob = {
     id: 1,
     minerId: new Uint8Array(32).fill(1),

@@ -3,7 +3,7 @@
  * Same measurement as `zg-miner bench loader`; prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { benchLoader } from '../src/cli/cmds/benchLoader.js';
+import { benchLoader } from '../src/store/loaderVsFio.js';
 import { reexecWithLoaderEnv } from '../src/store/threadpool.js';
 
 const { values } = parseArgs({

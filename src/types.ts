@@ -59,3 +59,18 @@ export interface VerifyView {
 export type VerifyResult =
   | { ok: true; quality: Bytes32; warnings: string[] }
   | { ok: false; reason: string; warnings: string[] };
+
+/** How one answer submission ended: mined in a successful tx, reverted (with a reason), stale, or failed to send. */
+export type SubmitResult = 'accepted' | 'reverted' | 'stale' | 'error';
+
+/** One Flow `Submit` event: where a submission landed and the node roots it was built from. */
+export interface FlowSubmission {
+  txSeq: bigint;
+  startPos: bigint;
+  /** Σ 2^height sectors the submission occupies. */
+  lengthSectors: bigint;
+  /** File size in bytes (submission.data.length). */
+  sizeBytes: bigint;
+  nodes: { root: Bytes32; height: number }[];
+  blockNumber: number;
+}

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
-import { BYTES_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX } from '../spec.js';
+import { BYTES_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import { MinerError } from '../errors.js';
 import { batchNonce } from '../core/nonce.js';
 import { mixSeal, poraOutput } from '../core/pora.js';
@@ -29,7 +29,6 @@ import type {
   SearchStats,
 } from './backend.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
 /** Resident batches: small enough to spread a range over the pool, large enough that messaging is noise. */
 const MAX_RESIDENT_BATCH = 128;
 
@@ -232,7 +231,7 @@ function residentView(r: NonNullable<LoadSource['resident']>): ResidentView {
 function verifyHit(run: SearchRun, h: RawHit, bound: bigint): Hit | null {
   const { job } = run;
   const nonce = batchNonce(run.nonces.base, run.nonces.start + BigInt(h.k));
-  const recallPosition = job.range.startPosition + h.chunkOffset * LOAD + BigInt(h.sealOffset * SECTORS_PER_SEAL);
+  const recallPosition = job.range.startPosition + h.chunkOffset * SECTORS_PER_LOAD_N + BigInt(h.sealOffset * SECTORS_PER_SEAL);
   const hit: Hit = { jobId: job.id, nonce, recallPosition, sealOffset: h.sealOffset, quality: h.quality, sealedData: h.sealedData };
   return recheckHitOnCpu(job, hit, bound) === null ? hit : null;
 }
@@ -264,7 +263,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
 
   async function runSearch(job: MineJob, nonces: NonceRange, data: LoadSource, signal?: AbortSignal): Promise<SearchResult> {
     if (disposed) throw new Error('search: the CPU backend is disposed');
-    if (job.range.mineLength / LOAD === 0n) throw new RangeError('search: mineLength / 1024 is 0 (division by zero)');
+    if (job.range.mineLength / SECTORS_PER_LOAD_N === 0n) throw new RangeError('search: mineLength / 1024 is 0 (division by zero)');
     const bound = qualityBound(job.poraTarget, targetScaleX64(job.range, job.flowLength));
     const run: SearchRun = {
       job,

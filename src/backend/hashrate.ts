@@ -3,10 +3,11 @@
  * synthetic sealed data held in shared memory (every seal held, so each nonce hashes all 64 seals;
  * target 0, so nothing hits and no re-check runs).
  */
-import { BYTES_PER_LOAD, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
+import { BYTES_PER_LOAD, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import { UsageError } from '../errors.js';
 import { gitCommit } from '../buildInfo.js';
 import type { LoadSource, MineJob, PoraBackend } from './backend.js';
+import { memoryLoadSource } from './memorySource.js';
 
 const MIB = 1 << 20;
 /** Loads per SharedArrayBuffer chunk (64 MiB). */
@@ -32,16 +33,24 @@ export interface HashrateResult {
 /** Bytes of xorshift output that are then repeated (with each load stamped with its index). */
 const PATTERN_BYTES = 4 * MIB;
 
+export interface SyntheticSourceOptions {
+  seed?: number;
+  /** Loads per shared chunk (default 256 = 64 MiB). */
+  loadsPerChunk?: number;
+  /** false: no seal held (a scratchpad-only run); default true. */
+  held?: boolean;
+}
+
 /**
  * `rangeMiB` of pseudo-random "sealed" bytes in shared memory, every seal held. The content does
  * not matter for speed, only that it is there: 4 MiB of xorshift32 output (not a crypto PRNG)
- * repeated with memcpy, each load's first word replaced by its index so loads differ. ~0.3 s/GiB.
+ * repeated, each load's first word replaced by its index so loads differ. ~0.3 s/GiB.
  */
-export function syntheticResidentSource(rangeMiB: number, seed = 0x9e3779b9): LoadSource {
+export function syntheticResidentSource(rangeMiB: number, opts: SyntheticSourceOptions = {}): LoadSource {
   const loadCount = (rangeMiB * MIB) / BYTES_PER_LOAD;
   if (!Number.isInteger(loadCount) || loadCount < 1) throw new UsageError(`--range-mib must be a positive multiple of 0.25, got ${rangeMiB}`);
   const pattern = new Uint32Array(PATTERN_BYTES / 4);
-  let s = seed >>> 0 || 1;
+  let s = (opts.seed ?? 0x9e3779b9) >>> 0 || 1;
   for (let i = 0; i < pattern.length; i++) {
     s ^= s << 13;
     s ^= s >>> 17;
@@ -49,25 +58,18 @@ export function syntheticResidentSource(rangeMiB: number, seed = 0x9e3779b9): Lo
     pattern[i] = s;
   }
   const patternBytes = new Uint8Array(pattern.buffer);
-  const chunks: SharedArrayBuffer[] = [];
-  for (let first = 0; first < loadCount; first += LOADS_PER_CHUNK) {
-    const buf = new SharedArrayBuffer(Math.min(LOADS_PER_CHUNK, loadCount - first) * BYTES_PER_LOAD);
-    const bytes = new Uint8Array(buf);
-    for (let o = 0; o < bytes.length; o += PATTERN_BYTES) bytes.set(patternBytes.subarray(0, Math.min(PATTERN_BYTES, bytes.length - o)), o);
-    const words = new Uint32Array(buf);
-    for (let l = 0; l < buf.byteLength / BYTES_PER_LOAD; l++) words[(l * BYTES_PER_LOAD) / 4] = first + l;
-    chunks.push(buf);
-  }
-  const masks = new SharedArrayBuffer(8 * loadCount);
-  new BigUint64Array(masks).fill(UINT64_MAX);
-  return {
-    availability: (L) => (L >= 0n && L < BigInt(loadCount) ? UINT64_MAX : 0n),
-    read: async (L) => {
-      const i = Number(L);
-      return new Uint8Array(chunks[Math.floor(i / LOADS_PER_CHUNK)]!, (i % LOADS_PER_CHUNK) * BYTES_PER_LOAD, BYTES_PER_LOAD).slice();
+  const loadsPerPattern = PATTERN_BYTES / BYTES_PER_LOAD;
+  const held = opts.held ?? true;
+  return memoryLoadSource({
+    loadCount,
+    loadsPerChunk: opts.loadsPerChunk ?? LOADS_PER_CHUNK,
+    fill: (load, rel) => {
+      const at = (rel % loadsPerPattern) * BYTES_PER_LOAD;
+      load.set(patternBytes.subarray(at, at + BYTES_PER_LOAD));
+      new DataView(load.buffer, load.byteOffset, 4).setUint32(0, rel, true);
     },
-    resident: { firstLoad: 0n, loadCount, chunks, loadsPerChunk: LOADS_PER_CHUNK, masks },
-  };
+    mask: () => (held ? UINT64_MAX : 0n),
+  });
 }
 
 /** The bench job: a whole-range, unsharded context over the synthetic loads, target 0. */
@@ -78,9 +80,9 @@ export function benchJob(data: LoadSource): MineJob {
     id: 0,
     minerId: id(0x11),
     subtaskDigest: id(0x22),
-    range: { startPosition: 0n, mineLength: loads * BigInt(SECTORS_PER_LOAD), shardId: 0n, shardMask: UINT64_MAX },
+    range: { startPosition: 0n, mineLength: loads * SECTORS_PER_LOAD_N, shardId: 0n, shardMask: UINT64_MAX },
     poraTarget: 0n,
-    flowLength: loads * BigInt(SECTORS_PER_LOAD),
+    flowLength: loads * SECTORS_PER_LOAD_N,
   };
 }
 

@@ -3,7 +3,7 @@
  * obviously right. It is the oracle the fast backends are compared with in tests, and the
  * re-check path for hits; it is never chosen for mining by `--backend`.
  */
-import { SECTORS_PER_LOAD, SECTORS_PER_SEAL, SEALS_PER_LOAD, BYTES_PER_SEAL } from '../spec.js';
+import { SECTORS_PER_SEAL, SEALS_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 import { batchNonce } from '../core/nonce.js';
 import { computePadSeed, computeScratchPad } from '../core/scratchpad.js';
 import { mixSeal, poraOutput } from '../core/pora.js';
@@ -28,8 +28,6 @@ import type {
   SearchResult,
 } from './backend.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
-
 export function createReferenceBackend(): PoraBackend {
   return {
     info: { kind: 'cpu', device: 'core/ reference (single thread)', threads: 1 },
@@ -50,7 +48,7 @@ export function createReferenceBackend(): PoraBackend {
           continue;
         }
         const loadStart = recallLoadStart(job.range, chunkOffset);
-        const loadIndex = loadStart / LOAD;
+        const loadIndex = loadStart / SECTORS_PER_LOAD_N;
         const mask = data.availability(loadIndex);
         if (mask === 0n) {
           stats.skipped++;

@@ -6,12 +6,11 @@
  * Everything here is byte-compatible with core/ (the oracle); test/unit/wasmPora.test.ts checks
  * it on random inputs and on the pora-public vectors.
  */
-import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import type { RecallRange } from '../types.js';
 import { u256be } from '../bytes.js';
 import { instantiateWasm, projectWasm, type WasmModule } from '../wasmModule.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
 /** Largest two-phase (`pads` then `scan`) batch of a worker: wasm slots, 16.2 KiB each. */
 export const MAX_PAD_SLOTS = 64;
 const BYTES_PER_SLOT_PAD = 16384;
@@ -117,7 +116,7 @@ export class WasmPora {
     for (let w = 0; w < 4; w++)
       this.#dv.setBigUint64(b + 8 * w, (job.bound >> BigInt(64 * (3 - w))) & UINT64_MAX, true);
     this.#range = job.range;
-    this.#n = job.range.mineLength / LOAD;
+    this.#n = job.range.mineLength / SECTORS_PER_LOAD_N;
   }
 
   /** Writes a 32-byte nonce into the pad-seed preimage. */
@@ -162,8 +161,8 @@ export class WasmPora {
       dv.getBigUint64(p + 24, false);
     const r = this.#range;
     const chunkOffset = ((seed % this.#n) & UINT64_MAX & r.shardMask) | r.shardId;
-    if (chunkOffset * LOAD > r.mineLength) return { chunkOffset, loadIndex: null };
-    return { chunkOffset, loadIndex: (r.startPosition + chunkOffset * LOAD) / LOAD };
+    if (chunkOffset * SECTORS_PER_LOAD_N > r.mineLength) return { chunkOffset, loadIndex: null };
+    return { chunkOffset, loadIndex: (r.startPosition + chunkOffset * SECTORS_PER_LOAD_N) / SECTORS_PER_LOAD_N };
   }
 
   /** Step 5 for one seal: quality (32 bytes) of `sealed` at `sealOffset` with the pad of `slot`. */

@@ -5,9 +5,10 @@
  */
 import { Contract, Interface, JsonRpcProvider, Network, Wallet, getBytes, hexlify, isError, type Provider } from 'ethers';
 import { COMPUTE_WORKER_CONTEXT_CALLER, PORA_VERSION } from '../spec.js';
-import type { Bytes32, EpochRange, MineContext, PoraAnswer } from '../types.js';
+import type { Bytes32, EpochRange, FlowSubmission, MineContext, PoraAnswer } from '../types.js';
 import { MinerError } from '../errors.js';
-import { FLOW_ABI, PORA_MINE_ABI } from './abi.js';
+import { PORA_MINE_ABI } from './abi.js';
+import { flowIface, parseSubmitLog, SUBMIT_TOPIC } from './flowEvents.js';
 
 export interface WorkerContext {
   context: MineContext;
@@ -20,17 +21,6 @@ export interface EpochRangeWithDigest extends EpochRange {
   digest: Bytes32;
 }
 
-/** One Flow `Submit` event (startPos = args[3], length in sectors = args[4]). */
-export interface FlowSubmission {
-  txSeq: bigint;
-  startPos: bigint;
-  /** Σ 2^height sectors the submission occupies. */
-  lengthSectors: bigint;
-  /** File size in bytes (submission.data.length). */
-  sizeBytes: bigint;
-  nodes: { root: Bytes32; height: number }[];
-  blockNumber: number;
-}
 
 export interface ChainClientOptions {
   rpcUrl: string;
@@ -45,7 +35,6 @@ export interface ChainClientOptions {
 }
 
 const mineIface = new Interface(PORA_MINE_ABI);
-const flowIface = new Interface(FLOW_ABI);
 
 function toContext(r: readonly unknown[]): MineContext {
   return {
@@ -279,22 +268,11 @@ export class ChainClient {
     return this.rpc('Flow Submit logs', async () => {
       const logs = await this.provider.getLogs({
         address: this.flowAddress,
-        topics: [flowIface.getEvent('Submit')!.topicHash],
+        topics: [SUBMIT_TOPIC],
         fromBlock,
         toBlock,
       });
-      return logs.map((log) => {
-        const p = flowIface.parseLog(log)!;
-        const sub = p.args[5] as unknown as [bigint, string, [string, bigint][]];
-        return {
-          txSeq: p.args[2] as bigint,
-          startPos: p.args[3] as bigint,
-          lengthSectors: p.args[4] as bigint,
-          sizeBytes: sub[0],
-          nodes: sub[2].map(([root, height]) => ({ root: getBytes(root), height: Number(height) })),
-          blockNumber: log.blockNumber,
-        };
-      });
+      return logs.map((log) => parseSubmitLog(log)!);
     });
   }
 

@@ -10,7 +10,7 @@ import { deployMarketEnabled, type DeployOptions, type Deployment } from './depl
 import { submitToFlow, type SubmissionNodes } from './flowUpload.js';
 import { mineBlocks } from './blocks.js';
 import { FLOW_ABI } from './abi.js';
-import type { FlowSubmission } from './chainClient.js';
+import type { FlowSubmission } from '../types.js';
 
 export interface DevChain {
   deployment: Deployment;

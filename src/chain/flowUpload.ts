@@ -3,11 +3,11 @@
  * Σ 2^height × pricePerSector as the market requires and returns where the data landed.
  */
 import { Contract, hexlify, type Signer } from 'ethers';
-import type { Bytes32 } from '../types.js';
+import type { Bytes32, FlowSubmission } from '../types.js';
 import { MinerError } from '../errors.js';
-import { FLOW_ABI, MARKET_ABI } from './abi.js';
-import type { FlowSubmission } from './chainClient.js';
-import { Interface, getBytes } from 'ethers';
+import { MARKET_ABI } from './abi.js';
+import { flowIface, parseSubmitLog } from './flowEvents.js';
+import { Interface } from 'ethers';
 
 export interface SubmissionNodes {
   /** File size in bytes. */
@@ -15,8 +15,6 @@ export interface SubmissionNodes {
   tags?: Uint8Array;
   nodes: { root: Bytes32; height: number }[];
 }
-
-const flowIface = new Interface(FLOW_ABI);
 
 /** Submits one file's nodes to the Flow and returns its Submit event. */
 export async function submitToFlow(flowAddress: string, signer: Signer, sub: SubmissionNodes): Promise<FlowSubmission> {
@@ -34,17 +32,8 @@ export async function submitToFlow(flowAddress: string, signer: Signer, sub: Sub
   if (!receipt || receipt.status !== 1) throw new MinerError('CHAIN_ERROR', 'Flow.submit transaction failed');
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== flowAddress.toLowerCase()) continue;
-    const p = flowIface.parseLog(log);
-    if (p?.name !== 'Submit') continue;
-    const s = p.args[5] as unknown as [bigint, string, [string, bigint][]];
-    return {
-      txSeq: p.args[2] as bigint,
-      startPos: p.args[3] as bigint,
-      lengthSectors: p.args[4] as bigint,
-      sizeBytes: s[0],
-      nodes: s[2].map(([root, height]) => ({ root: getBytes(root), height: Number(height) })),
-      blockNumber: receipt.blockNumber,
-    };
+    const submission = parseSubmitLog(log);
+    if (submission !== null) return submission;
   }
   throw new MinerError('CHAIN_ERROR', 'Flow.submit receipt has no Submit event');
 }

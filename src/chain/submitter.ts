@@ -5,7 +5,7 @@
  * then the receipt. Every outcome is one of accepted / reverted(reason) / stale / error.
  */
 import { isError, type TransactionResponse } from 'ethers';
-import type { Bytes32, PoraAnswer } from '../types.js';
+import type { Bytes32, PoraAnswer, SubmitResult } from '../types.js';
 import { MinerError } from '../errors.js';
 import { answerToAbi, revertReason, type ChainClient } from './chainClient.js';
 
@@ -23,8 +23,6 @@ export interface SubmitPolicy {
 }
 
 export const DEFAULT_SUBMIT_POLICY: SubmitPolicy = { gasIncreaseFactor: 11, maxRetries: 5, intervalSecs: 2 };
-
-export type SubmitResult = 'accepted' | 'reverted' | 'stale' | 'error';
 
 export interface SubmitOutcome {
   result: SubmitResult;

@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import type { PoraBackend } from '../backend/backend.js';
-import { createBackend } from '../backend/backendFactory.js';
+import { createBackend, type GpuOptions } from './backendFactory.js';
 import { UsageError } from '../errors.js';
 
 export interface BackendArgs {
@@ -36,15 +36,15 @@ export function backendKind(args: Pick<BackendArgs, 'backend' | 'gpu'>): 'auto' 
 }
 
 /** The CPU thread count and GPU options the flags ask for. */
-export function backendTuning(args: BackendArgs): { threads: number | undefined; gpu: Record<string, unknown> } {
-  const gpu: Record<string, unknown> = {};
+export function backendTuning(args: BackendArgs): { threads: number | undefined; gpu: GpuOptions } {
+  const gpu: GpuOptions = {};
   if (args.devices !== undefined) {
     const devices = args.devices.split(',').map((d) => Number(d.trim()));
     if (devices.some((d) => !Number.isInteger(d) || d < 0)) throw new UsageError(`--devices: expected comma-separated device indexes (zg-miner devices lists them), got "${args.devices}"`);
-    gpu['devices'] = devices;
+    gpu.devices = devices;
   }
-  if (args['gpu-backend'] !== undefined) gpu['gpuBackend'] = args['gpu-backend'];
-  if (args.batch !== undefined) gpu['batch'] = args.batch;
+  if (args['gpu-backend'] !== undefined) gpu.gpuBackend = args['gpu-backend'];
+  if (args.batch !== undefined) gpu.batch = args.batch;
   if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1))
     throw new UsageError(`--threads: expected a positive integer, got ${args.threads}`);
   return { threads: args.threads, gpu };

@@ -3,7 +3,7 @@
  * keccak256(left ‖ right), empty subtrees ZERO_HASHES[h]; a seal (16 sectors) is a height-4
  * subtree whose proof climbs from level 4.
  */
-import { BYTES_PER_SECTOR, BYTES_PER_SEAL, FLOW_MAX_DEPTH, SECTORS_PER_SEAL } from '../spec.js';
+import { BYTES_PER_SECTOR, BYTES_PER_SEAL, FLOW_MAX_DEPTH, SECTORS_PER_SEAL_N } from '../spec.js';
 import { concatBytes } from '../bytes.js';
 import { keccak256 } from './hash.js';
 
@@ -61,5 +61,5 @@ export function foldProof(leafRoot: Uint8Array, index: bigint, proof: readonly U
 
 /** The flow root an answer's unsealed seal and proof imply. */
 export function recoverMerkleRoot(unsealed: Uint8Array, recallPosition: bigint, proof: readonly Uint8Array[]): Uint8Array {
-  return foldProof(sealRoot(unsealed), recallPosition / BigInt(SECTORS_PER_SEAL), proof);
+  return foldProof(sealRoot(unsealed), recallPosition / SECTORS_PER_SEAL_N, proof);
 }

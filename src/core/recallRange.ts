@@ -2,12 +2,10 @@
  * RecallRange (contracts/miner/RecallRange.sol, spec §3): digest, range checks, recall chunk and
  * the shard target scale. Every function is pure; positions are in sectors.
  */
-import { MAX_MINING_LENGTH, SECTORS_PER_LOAD, SECTORS_PER_PRICE, UINT64_MAX } from '../spec.js';
+import { MAX_MINING_LENGTH, SECTORS_PER_PRICE, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import type { RecallRange } from '../types.js';
 import { bytesToBigInt, concatBytes, u256be } from '../bytes.js';
 import { keccak256 } from './hash.js';
-
-const LOAD = BigInt(SECTORS_PER_LOAD);
 
 /** keccak256(abi.encode(uint startPosition, uint mineLength, uint64 shardId, uint64 shardMask)). */
 export function rangeDigest(range: RecallRange): Uint8Array {
@@ -34,7 +32,7 @@ export function numShards(range: Pick<RecallRange, 'shardMask'>): bigint {
 
 /** The largest end a range may reach: the context's flow length rounded down to whole loads. */
 export function maxEndPosition(flowLength: bigint): bigint {
-  return (flowLength / LOAD) * LOAD;
+  return (flowLength / SECTORS_PER_LOAD_N) * SECTORS_PER_LOAD_N;
 }
 
 /**
@@ -57,7 +55,7 @@ export function checkRange(range: RecallRange, maxEnd: bigint): string | null {
  * @throws {RangeError} when `mineLength / 1024 == 0` (the contract panics with 0x12 there).
  */
 export function recallChunkOffset(range: RecallRange, recallSeed: Uint8Array | bigint): bigint {
-  const n = range.mineLength / LOAD;
+  const n = range.mineLength / SECTORS_PER_LOAD_N;
   if (n === 0n) throw new RangeError('recallChunkOffset: mineLength / 1024 is 0 (division by zero)');
   const seed = typeof recallSeed === 'bigint' ? recallSeed : bytesToBigInt(recallSeed);
   const origin = (seed % n) & UINT64_MAX;
@@ -66,12 +64,12 @@ export function recallChunkOffset(range: RecallRange, recallSeed: Uint8Array | b
 
 /** The contract's bound check (note `<=`: a load starting exactly at the range end passes). */
 export function recallInBound(range: RecallRange, chunkOffset: bigint): boolean {
-  return chunkOffset * LOAD <= range.mineLength;
+  return chunkOffset * SECTORS_PER_LOAD_N <= range.mineLength;
 }
 
 /** First sector of the recalled 256 KiB load. */
 export function recallLoadStart(range: RecallRange, chunkOffset: bigint): bigint {
-  return range.startPosition + chunkOffset * LOAD;
+  return range.startPosition + chunkOffset * SECTORS_PER_LOAD_N;
 }
 
 /**

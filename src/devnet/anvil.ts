@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createServer } from 'node:net';
 import { MinerError } from '../errors.js';
 
 export interface AnvilNode {
@@ -16,19 +15,6 @@ export interface AnvilNode {
   /** Private keys of anvil's funded dev accounts (its well-known mnemonic). */
   keys: string[];
   stop(): Promise<void>;
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Where npm put the anvil binary (the platform package; its postinstall may not have run). */
@@ -55,8 +41,9 @@ const ANVIL_KEYS = [
   '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
 ];
 
+/** Starts anvil on `opts.port`, or by default on a port the kernel picks (no race for a "free" port). */
 export async function startAnvil(opts: { port?: number; log?: (line: string) => void } = {}): Promise<AnvilNode> {
-  const port = opts.port ?? (await freePort());
+  let port = opts.port ?? 0;
   const bin = anvilBinary();
   const child: ChildProcess = spawn(
     bin,
@@ -69,7 +56,9 @@ export async function startAnvil(opts: { port?: number; log?: (line: string) => 
     const timer = setTimeout(() => reject(new MinerError('TIMEOUT', `anvil did not start on 127.0.0.1:${port} within 30 s`)), 30_000);
     const onData = (b: Buffer): void => {
       output += b.toString();
-      if (output.includes('Listening on')) {
+      const listening = /Listening on 127\.0\.0\.1:(\d+)/.exec(output);
+      if (listening) {
+        port = Number(listening[1]);
         clearTimeout(timer);
         resolveReady();
       }

@@ -8,7 +8,7 @@ import { startAnvil, type AnvilNode } from './anvil.js';
 import { loadContracts } from '../chain/contracts.js';
 import type { Deployment, MineParams } from '../chain/deploy.js';
 import { deployDevChain } from '../chain/devChain.js';
-import type { FlowSubmission } from '../chain/chainClient.js';
+import type { FlowSubmission } from '../types.js';
 import { nodeRootsFor } from '../miner/dataSource.js';
 import { BYTES_PER_LOAD } from '../spec.js';
 

@@ -2,13 +2,12 @@
  * Hit records as the pora kernel writes them, and the CPU re-check every hit passes before it
  * leaves the backend: `pora()` of verify/ (the contract's verdict) plus the target check.
  */
-import { BYTES_PER_SEAL, SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { BYTES_PER_SEAL, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 import { batchNonce } from '../core/nonce.js';
 import { recheckHitOnCpu } from '../backend/recheck.js';
 import type { Hit, NonceRange, SearchStats } from '../backend/backend.js';
 import type { JobConsts } from './jobParams.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
 /** u32 words per record: nonce index, seal offset, load slot, chunk, 8 words of quality. */
 export const HIT_WORDS = 12;
 /** The hit count, padded to 16 bytes. */
@@ -56,7 +55,7 @@ export function recheckHit(
   log: (line: string) => void
 ): void {
   const nonce = batchNonce(nonces.base, batchStart + BigInt(h.nonceIdx));
-  const recallPosition = loadIndex * LOAD + BigInt(h.sealOffset * SECTORS_PER_SEAL);
+  const recallPosition = loadIndex * SECTORS_PER_LOAD_N + BigInt(h.sealOffset * SECTORS_PER_SEAL);
   let why = '';
   if (load === null || h.sealOffset >= 64) why = 'hit names a load or seal outside the data';
   else if (((mask >> BigInt(h.sealOffset)) & 1n) === 0n) why = 'hit names a seal that is not sealed';

@@ -2,14 +2,13 @@
  * Per-job constants and the uniform blocks of the scratchpad and pora kernels (`PadParams` in
  * scratchpad.wgsl and `PoraParams` in pora.wgsl; offsets come from those struct definitions).
  */
-import { SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
+import { UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import { concatBytes, u256be } from '../bytes.js';
 import { MinerError } from '../errors.js';
 import { qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
 import type { MineJob, NonceRange } from '../backend/backend.js';
 import { packUniform, uniformLayout } from './uniforms.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
 export const PAD_PARAMS = uniformLayout('scratchpad.wgsl', 'PadParams');
 export const PORA_PARAMS = uniformLayout('pora.wgsl', 'PoraParams');
 
@@ -36,7 +35,7 @@ export function u64Words(x: bigint): [number, number] {
 }
 
 export function jobConsts(job: MineJob, nonces: NonceRange): JobConsts {
-  const n = job.range.mineLength / LOAD;
+  const n = job.range.mineLength / SECTORS_PER_LOAD_N;
   if (n === 0n) throw new MinerError('BAD_INPUT', 'mineLength / 1024 is 0: nothing can be recalled (the contract panics); fix the range');
   if (n > UINT64_MAX) throw new MinerError('BAD_INPUT', 'mineLength / 1024 exceeds 2^64: not a valid mining range');
   const bound = qualityBound(job.poraTarget, targetScaleX64(job.range, job.flowLength));
@@ -49,7 +48,7 @@ export function jobConsts(job: MineJob, nonces: NonceRange): JobConsts {
     boundWords,
     preimage: concatBytes(job.minerId, nonces.base.subarray(0, 32), job.subtaskDigest, rangeDigest(job.range)),
     n,
-    startLoad: job.range.startPosition / LOAD,
+    startLoad: job.range.startPosition / SECTORS_PER_LOAD_N,
   };
 }
 

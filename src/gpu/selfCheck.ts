@@ -2,19 +2,19 @@
  * The GPU backend's known-answer self-check against core/, run before mining: any difference
  * means this driver/adapter miscompiles a kernel, and the caller falls back to the CPU.
  */
-import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_LOAD_N, UINT64_MAX } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
 import { MinerError } from '../errors.js';
 import { createReferenceBackend } from '../backend/referenceBackend.js';
-import type { LoadSource, MineJob, NonceRange, PoraInput, SealInput, SearchResult } from '../backend/backend.js';
-import type { GpuBackend } from './gpuBackend.js';
+import type { MineJob, NonceRange, PoraBackend, PoraInput, SealInput, SearchResult } from '../backend/backend.js';
+import { memoryLoadSource } from '../backend/memorySource.js';
 
 /**
  * Known-answer self-check against core/ (the reference backend): pad seed, pad digest, recall
  * seed and quality of a few inputs (sealOffset 0, 3, 63, a start above 2^53, 8 shards), a seal
  * and an unseal, and a tiny resident search where every held seal meets the target.
  */
-export async function selfCheck(gpu: GpuBackend): Promise<void> {
+export async function selfCheck(gpu: PoraBackend): Promise<void> {
   const ref = createReferenceBackend();
   const bytes = (seed: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (seed * 131 + i * 197 + (i >> 7)) & 0xff);
   const inputs: PoraInput[] = [0n, 3n, 63n].map((so, k) => ({
@@ -40,23 +40,21 @@ export async function selfCheck(gpu: GpuBackend): Promise<void> {
   }
   // A tiny resident search (2 loads, half the seals held, an easy target) against the reference.
   const loads = 2;
-  const sab = new SharedArrayBuffer(loads * BYTES_PER_LOAD);
-  new Uint8Array(sab).set(bytes(41, loads * BYTES_PER_LOAD));
-  const masks = new SharedArrayBuffer(loads * 8);
-  new BigUint64Array(masks).set([0x5555555555555555n, 0xf0f0f0f0f0f0f0f0n]);
-  const mv = new BigUint64Array(masks);
-  const data: LoadSource = {
-    availability: (L) => (L >= 0n && L < BigInt(loads) ? mv[Number(L)]! : 0n),
-    read: async (L) => new Uint8Array(sab, Number(L) * BYTES_PER_LOAD, BYTES_PER_LOAD).slice(),
-    resident: { firstLoad: 0n, loadCount: loads, chunks: [sab], loadsPerChunk: loads, masks },
-  };
+  const loadMasks = [0x5555555555555555n, 0xf0f0f0f0f0f0f0f0n];
+  const content = bytes(41, loads * BYTES_PER_LOAD);
+  const data = memoryLoadSource({
+    loadCount: loads,
+    loadsPerChunk: loads,
+    fill: (load, rel) => load.set(content.subarray(rel * BYTES_PER_LOAD, (rel + 1) * BYTES_PER_LOAD)),
+    mask: (rel) => loadMasks[rel]!,
+  });
   const job: MineJob = {
     id: 0,
     minerId: bytes(43, 32),
     subtaskDigest: bytes(44, 32),
-    range: { startPosition: 0n, mineLength: BigInt(loads * SECTORS_PER_LOAD), shardId: 0n, shardMask: UINT64_MAX },
+    range: { startPosition: 0n, mineLength: BigInt(loads) * SECTORS_PER_LOAD_N, shardId: 0n, shardMask: UINT64_MAX },
     poraTarget: 1n << 252n,
-    flowLength: BigInt(loads * SECTORS_PER_LOAD),
+    flowLength: BigInt(loads) * SECTORS_PER_LOAD_N,
   };
   const nonces: NonceRange = { base: bytes(45, 32), start: 0n, count: 12 };
   const [gr, rr] = [await gpu.search(job, nonces, data), await ref.search(job, nonces, data)];

@@ -5,8 +5,8 @@
  * type only) and call its record* methods; only this folder imports prom-client.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SubmitResult } from '../types.js';
 
-export type SubmissionResult = 'accepted' | 'reverted' | 'stale' | 'error';
 
 export interface MinerMetrics {
   /** Nonces whose scratch pad was computed, per device (also feeds the 60 s hashrate). */
@@ -16,7 +16,7 @@ export interface MinerMetrics {
   recordHit(device: string): void;
   /** A hit the CPU re-check (or a pre-submit check) refused, by reason. */
   recordHitRejected(reason: string): void;
-  recordSubmission(result: SubmissionResult): void;
+  recordSubmission(result: SubmitResult): void;
   /** One load read: bytes and wall seconds (the store's loader calls it). */
   recordRead(bytes: number, seconds: number): void;
   setSealedSectors(sectors: bigint | number): void;

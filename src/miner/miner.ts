@@ -7,14 +7,13 @@
  * returns once every loop has ended; disposing the backend is the caller's.
  */
 import { randomBytes } from 'node:crypto';
-import { EMPTY_HASH_HEX, SECTORS_PER_SEAL } from '../spec.js';
+import { EMPTY_HASH_HEX, SECTORS_PER_SEAL_N } from '../spec.js';
 import { equalBytes, fromHex, toHex } from '../bytes.js';
 import { chooseRange, numShards } from '../core/recallRange.js';
 import { unseal } from '../core/seal.js';
 import { recoverMerkleRoot } from '../core/merkle.js';
-import type { Hit, LoadSource, MineJob } from '../backend/backend.js';
-import type { PoraAnswer } from '../types.js';
-import type { MinerDeps, SubmitOutcomeView, SubmitResult, WorkerContextView } from './ports.js';
+import type { PoraAnswer, SubmitResult } from '../types.js';
+import type { Hit, LoadSource, MineJob, MinerDeps, SubmitOutcomeView, WorkerContextView } from './ports.js';
 import type { FlowFollower } from './flowFollower.js';
 import type { Sealer } from './sealer.js';
 import type { FlowProofs } from './flowProofs.js';
@@ -267,7 +266,7 @@ export class Miner {
     let answer: PoraAnswer;
     try {
       const sealedContextDigest = await this.o.chain.sealedContextDigest(hit.recallPosition);
-      const merkleProof = await this.o.proofs.proofForSeal(hit.recallPosition / BigInt(SECTORS_PER_SEAL), a.wc.context.flowLength);
+      const merkleProof = await this.o.proofs.proofForSeal(hit.recallPosition / SECTORS_PER_SEAL_N, a.wc.context.flowLength);
       answer = {
         contextDigest: a.wc.context.digest,
         nonce: hit.nonce,

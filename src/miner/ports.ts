@@ -4,7 +4,10 @@
  * `MinerStore` is the subset of `SealedStore` (src/store/sealedStore.ts) the miner calls.
  */
 import type { LoadSource, PoraBackend } from '../backend/backend.js';
-import type { Bytes32, EpochRange, MineContext, PoraAnswer } from '../types.js';
+import type { Bytes32, EpochRange, FlowSubmission, MineContext, PoraAnswer, SubmitResult } from '../types.js';
+
+// The backend port: the rest of miner/ takes these from here, never from backend/ itself.
+export type { Hit, LoadSource, MineJob, PoraBackend, SealInput } from '../backend/backend.js';
 
 export interface MinerStore {
   writeFlowData(startSector: bigint, data: Uint8Array): Promise<void>;
@@ -28,17 +31,8 @@ export interface WorkerContextView {
   maxShards: bigint;
 }
 
-/** A Flow `Submit` event. */
-export interface FlowSubmissionView {
-  txSeq: bigint;
-  startPos: bigint;
-  lengthSectors: bigint;
-  sizeBytes: bigint;
-  nodes: { root: Bytes32; height: number }[];
-  blockNumber: number;
-}
-
-export type SubmitResult = 'accepted' | 'reverted' | 'stale' | 'error';
+/** A Flow `Submit` event (the domain type; the chain adapter decodes it). */
+export type FlowSubmissionView = FlowSubmission;
 
 export interface SubmitOutcomeView {
   result: SubmitResult;

@@ -4,10 +4,9 @@
  * and committed through the store (which makes a half-written load never count as sealed).
  * A seal whose last sector is not yet inside a recorded range waits for a later epoch.
  */
-import { SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, BYTES_PER_SEAL } from '../spec.js';
-import type { PoraBackend, SealInput } from '../backend/backend.js';
+import { SEALS_PER_LOAD, SECTORS_PER_SEAL, BYTES_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 import type { Bytes32, EpochRange } from '../types.js';
-import type { MinerChain, MinerLogger, MinerMetricsSink, MinerStore } from './ports.js';
+import type { MinerChain, MinerLogger, MinerMetricsSink, MinerStore, PoraBackend, SealInput } from './ports.js';
 
 const FULL_MASK = (1n << BigInt(SEALS_PER_LOAD)) - 1n;
 
@@ -69,7 +68,7 @@ export class Sealer {
     for (const load of todo) {
       if (signal?.aborted) break;
       const mask = this.o.store.sealedMask(load);
-      const loadStart = load * BigInt(SECTORS_PER_LOAD);
+      const loadStart = load * SECTORS_PER_LOAD_N;
       const wanted: { sealIndex: number; digest: Bytes32 }[] = [];
       for (let i = 0; i < SEALS_PER_LOAD; i++) {
         if ((mask >> BigInt(i)) & 1n) continue;

@@ -4,22 +4,7 @@
  */
 import { toHex } from '../bytes.js';
 import { fileMerkle } from '../core/fileRoot.js';
-import { CaseFieldError, getField, jsonArray, jsonObject, uintField, type JsonObject } from './vectorCase.js';
-
-/** Byte i = (mul*i + add) mod 256 ('affine') or every byte = value ('fill'). */
-export function fileRootData(spec: JsonObject): Uint8Array {
-  const kind = getField(spec, 'kind', 'data.');
-  const length = Number(uintField(spec, 'length', 53, 'data.'));
-  const out = new Uint8Array(length);
-  if (kind === 'affine') {
-    const mul = Number(uintField(spec, 'mul', 32, 'data.'));
-    const add = Number(uintField(spec, 'add', 32, 'data.'));
-    for (let i = 0; i < length; i++) out[i] = (mul * (i % 256) + add) & 0xff;
-  } else if (kind === 'fill') {
-    out.fill(Number(uintField(spec, 'value', 8, 'data.')));
-  } else throw new CaseFieldError('data.kind', 'expected "affine" or "fill"');
-  return out;
-}
+import { fileRootData, getField, jsonArray, jsonObject, uintField } from './vectorCase.js';
 
 /** [field, expected, got] triples for one file-root case. */
 export function checkFileRootCase(raw: unknown): [string, string, string][] {

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { SECTORS_PER_LOAD_N, SECTORS_PER_SEAL_N } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
 import type { PoraBackend, PoraEvaluation } from '../backend/backend.js';
 import { numShards, rangeDigest, recallChunkOffset } from '../core/recallRange.js';
@@ -32,14 +32,24 @@ export interface SelftestCounts {
   passed: number;
   failed: number;
   skipped: number;
+  /**
+   * Passed checks the backend had no part in, judged by the CPU reference: pora-edge revert cases
+   * (the contract's verdict, decided by verify/'s pora()) and the kinds without a backend kernel.
+   */
+  passedOnCpu: string[];
 }
+
+const zero = (): SelftestCounts => ({ passed: 0, failed: 0, skipped: 0, passedOnCpu: [] });
 
 /** Collects the failures of one check; the check passes when none were recorded. */
 class Check {
   readonly failures: string[] = [];
   readonly name: string;
-  constructor(name: string) {
+  /** True when only the CPU reference decided this check. */
+  onCpu: boolean;
+  constructor(name: string, onCpu = false) {
     this.name = name;
+    this.onCpu = onCpu;
   }
   expect(field: string, expected: string, got: string): void {
     if (expected !== got) this.failures.push(`FAIL ${this.name} ${field}: expected ${expected}, got ${got}`);
@@ -71,10 +81,10 @@ function checkPoraIntermediates(c: PoraVectorCase, ev: PoraEvaluation, check: Ch
   cmp('padSeed', toHex(ev.padSeed));
   cmp('padDigest', toHex(ev.padDigest));
   cmp('recallSeed', toHex(ev.recallSeed));
-  if (c.range.mineLength / BigInt(SECTORS_PER_LOAD) > 0n) {
-    const chunk = c.range.startPosition + recallChunkOffset(c.range, ev.recallSeed) * BigInt(SECTORS_PER_LOAD);
+  if (c.range.mineLength / SECTORS_PER_LOAD_N > 0n) {
+    const chunk = c.range.startPosition + recallChunkOffset(c.range, ev.recallSeed) * SECTORS_PER_LOAD_N;
     cmp('recallChunkPosition', chunk.toString());
-    cmp('recallPosition', (chunk + c.sealOffset * BigInt(SECTORS_PER_SEAL)).toString());
+    cmp('recallPosition', (chunk + c.sealOffset * SECTORS_PER_SEAL_N).toString());
   }
   cmp('numShards', numShards(c.range).toString());
   cmp('poraOutput', toHex(ev.quality));
@@ -96,7 +106,7 @@ function caseFailure(check: Check, e: unknown, raw: unknown): void {
 }
 
 async function runPoraKind(file: string, cases: unknown[], edge: boolean, backend: PoraBackend, out: Out): Promise<SelftestCounts> {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const counts = zero();
   const checks = cases.map((_, i) => new Check(`${file}#${i}`));
   const parsed: (PoraVectorCase | null)[] = cases.map((raw, i) => {
     try {
@@ -107,7 +117,7 @@ async function runPoraKind(file: string, cases: unknown[], edge: boolean, backen
     }
   });
   // Never dispatch a case whose recall chunk divides by zero; the host decides those with pora().
-  const dispatch = parsed.flatMap((c, i) => (c !== null && c.range.mineLength / BigInt(SECTORS_PER_LOAD) > 0n ? [i] : []));
+  const dispatch = parsed.flatMap((c, i) => (c !== null && c.range.mineLength / SECTORS_PER_LOAD_N > 0n ? [i] : []));
   const evals = await backend.evaluate(dispatch.map((i) => parsed[i]!));
   const evalOf = new Map(dispatch.map((i, k) => [i, evals[k]!]));
 
@@ -120,6 +130,7 @@ async function runPoraKind(file: string, cases: unknown[], edge: boolean, backen
       if (ev === undefined) check.fail('poraOutput', 'no evaluation: mineLength / 1024 is 0 but the case expects an output');
       else checkPoraIntermediates(c, ev, check);
     }
+    if (edge && revert !== undefined) check.onCpu = true;
     if (edge) {
       const verdict = pora({ ...c, contextDigest: new Uint8Array(32), sealedContextDigest: new Uint8Array(32), merkleProof: [] }, c.subtaskDigest);
       if (revert !== undefined) {
@@ -136,15 +147,17 @@ async function runPoraKind(file: string, cases: unknown[], edge: boolean, backen
 }
 
 function tally(check: Check, counts: SelftestCounts, out: Out): void {
-  if (check.failures.length === 0) counts.passed++;
-  else {
+  if (check.failures.length === 0) {
+    counts.passed++;
+    if (check.onCpu) counts.passedOnCpu.push(check.name);
+  } else {
     counts.failed++;
     for (const f of check.failures) out(f);
   }
 }
 
 async function runUnsealKind(file: string, cases: unknown[], backend: PoraBackend, out: Out): Promise<SelftestCounts> {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const counts = zero();
   const checks = cases.map((_, i) => new Check(`${file}#${i}`));
   const parsed = cases.map((raw, i) => {
     try {
@@ -168,9 +181,9 @@ async function runUnsealKind(file: string, cases: unknown[], backend: PoraBacken
 }
 
 function runMerkleKind(file: string, cases: unknown[], out: Out): SelftestCounts {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const counts = zero();
   cases.forEach((raw, i) => {
-    const check = new Check(`${file}#${i}`);
+    const check = new Check(`${file}#${i}`, true);
     try {
       const c = parseMerkleCase(raw);
       check.expect('sealRoot', toHex(c.sealRoot), toHex(sealRoot(c.unsealedData)));
@@ -184,10 +197,10 @@ function runMerkleKind(file: string, cases: unknown[], out: Out): SelftestCounts
 }
 
 function runFileRootKind(file: string, cases: unknown[], out: Out): SelftestCounts {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const counts = zero();
   cases.forEach((raw, i) => {
     const o = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-    const check = new Check(`${file}#${typeof o['id'] === 'string' ? o['id'] : i}`);
+    const check = new Check(`${file}#${typeof o['id'] === 'string' ? o['id'] : i}`, true);
     try {
       for (const [field, expected, got] of checkFileRootCase(raw)) check.expect(field, expected, got);
     } catch (e) {
@@ -200,7 +213,7 @@ function runFileRootKind(file: string, cases: unknown[], out: Out): SelftestCoun
 
 /** rs-: one check per case (data, parity) and one per reconstruct trial, through `coder`. */
 async function runRsKind(file: string, cases: unknown[], coder: ErasureCoder, out: Out): Promise<SelftestCounts> {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const counts = zero();
   for (const [i, raw] of cases.entries()) {
     const o = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
     const name = `${file}#${typeof o['id'] === 'string' ? o['id'] : i}`;
@@ -230,7 +243,8 @@ async function runRsKind(file: string, cases: unknown[], coder: ErasureCoder, ou
     }
     tally(check, counts, out);
     for (const [t, trial] of c.trials.entries()) {
-      const tc = new Check(`${name}/reconstruct#${t}`);
+      // A trial with nothing erased, or too many, never reaches the coder: the host decides it.
+      const tc = new Check(`${name}/reconstruct#${t}`, !trial.ok || trial.erased.length === 0);
       try {
         for (const [f, e, g] of await checkRsTrial(c, trial, shards, coder)) tc.expect(f, e, g);
       } catch (e) {
@@ -254,14 +268,14 @@ async function runFile(dir: string, file: string, kind: VectorKind, backend: Por
     json = JSON.parse(await readFile(join(dir, file), 'utf8'));
   } catch (e) {
     out(`FAIL ${file}: cannot read or parse the file as JSON (${(e as Error).message.split('\n')[0]})`);
-    return { passed: 0, failed: 1, skipped: 0 };
+    return { ...zero(), failed: 1 };
   }
   let cases: unknown[];
   try {
     cases = jsonArray(jsonObject(json, '(file)')['cases'], 'cases');
   } catch {
     out(`FAIL ${file}: no "cases" array at the top level (format: shared/vectors/README.md)`);
-    return { passed: 0, failed: 1, skipped: 0 };
+    return { ...zero(), failed: 1 };
   }
   switch (kind) {
     case 'pora-edge':
@@ -281,24 +295,47 @@ async function runFile(dir: string, file: string, kind: VectorKind, backend: Por
 
 /** Runs every `*.json` in `dir`; `out` receives the FAIL lines (the caller prints the summary). */
 export async function runSelftest(dir: string, backend: PoraBackend, coder: ErasureCoder, out: Out): Promise<SelftestCounts> {
-  const total = { passed: 0, failed: 0, skipped: 0 };
+  const total = zero();
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
   for (const file of files) {
     const kind = kindOfFile(file);
     let counts: SelftestCounts;
     if (kind === null) {
       out(`FAIL ${file}: the file name names no vector kind (prefixes: pora-edge-, pora-, unseal-, merkle-, rs-, file-root-)`);
-      counts = { passed: 0, failed: 1, skipped: 0 };
+      counts = { ...zero(), failed: 1 };
     } else {
       counts = await runFile(dir, file, kind, backend, coder, out);
     }
     total.passed += counts.passed;
     total.failed += counts.failed;
     total.skipped += counts.skipped;
+    total.passedOnCpu.push(...counts.passedOnCpu);
   }
   return total;
 }
 
-export function summaryLine(c: SelftestCounts): string {
-  return `selftest: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
+/**
+ * The last line. On the CPU backend every check is a CPU check; on another backend the passes the
+ * backend had no part in are counted apart, so they are never read as that backend's passes.
+ */
+export function summaryLine(c: SelftestCounts, backend: PoraBackend['info']['kind'] = 'cpu'): string {
+  if (backend === 'cpu' || c.passedOnCpu.length === 0) return `selftest: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
+  return `selftest: ${c.passed - c.passedOnCpu.length} passed on ${backend}, ${c.passedOnCpu.length} passed on the CPU reference, ${c.failed} failed, ${c.skipped} skipped`;
+}
+
+/** Which passes the CPU reference decided, one line per file: `on the CPU reference: file#1 #4 …`. */
+export function cpuJudgedLines(c: SelftestCounts): string[] {
+  const byFile = new Map<string, string[]>();
+  for (const name of c.passedOnCpu) {
+    const at = name.indexOf('#');
+    const file = name.slice(0, at);
+    (byFile.get(file) ?? byFile.set(file, []).get(file)!).push(name.slice(at));
+  }
+  const why = (file: string): string =>
+    file.startsWith('pora-edge-')
+      ? 'revert: decided by the contract check'
+      : file.startsWith('rs-')
+        ? 'nothing erased, or too few shards: decided before any kernel runs'
+        : 'no backend kernel';
+  return [...byFile].map(([file, ids]) => `on the CPU reference (${why(file)}): ${file} ${ids.join(' ')}`);
 }

@@ -1,6 +1,7 @@
 /**
- * Typed parsing of golden-vector files (format: shared/vectors/README.md). Kinds come from the file
- * name's prefix, longest first. Parse errors name the case and the field.
+ * Typed parsing of golden-vector files (format: shared/vectors/README.md), the one parser for both
+ * `zg-miner selftest` and the test suites. Kinds come from the file name's prefix, longest first.
+ * Parse errors are CaseFieldError naming the field inside the case.
  */
 import { fromHex, parseUint } from '../bytes.js';
 import type { RecallRange } from '../types.js';
@@ -58,6 +59,18 @@ export function uintField(o: JsonObject, key: string, bits = 256, prefix = ''): 
   }
 }
 
+export function numberField(o: JsonObject, key: string, prefix = ''): number {
+  const v = getField(o, key, prefix);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new CaseFieldError(prefix + key, 'expected a non-negative integer');
+  return v;
+}
+
+export function stringField(o: JsonObject, key: string, prefix = ''): string {
+  const v = getField(o, key, prefix);
+  if (typeof v !== 'string') throw new CaseFieldError(prefix + key, 'expected a string');
+  return v;
+}
+
 export function rangeField(o: JsonObject, key: string): RecallRange {
   const r = jsonObject(getField(o, key), key);
   const p = `${key}.`;
@@ -69,7 +82,8 @@ export function rangeField(o: JsonObject, key: string): RecallRange {
   };
 }
 
-export interface PoraVectorCase {
+/** The inputs of a pora / pora-edge case. */
+export interface PoraInputs {
   minerId: Uint8Array;
   nonce: Uint8Array;
   subtaskDigest: Uint8Array;
@@ -77,8 +91,26 @@ export interface PoraVectorCase {
   sealOffset: bigint;
   sealedData: Uint8Array;
   recallPosition: bigint;
-  /** Expected values present in the file: hex/decimal strings keyed by field. */
+}
+
+export interface PoraVectorCase extends PoraInputs {
+  /**
+   * Expected values present in the file, still as hex/decimal strings keyed by field: selftest
+   * compares whichever are there and reports a malformed one as that field's failure.
+   */
   expected: JsonObject;
+}
+
+/** Every intermediate a pora case lists (README: pora section), typed. */
+export interface PoraExpected {
+  rangeDigest: Uint8Array;
+  padSeed: Uint8Array;
+  padDigest: Uint8Array;
+  recallSeed: Uint8Array;
+  recallChunkPosition: bigint;
+  recallPosition: bigint;
+  numShards: bigint;
+  poraOutput: Uint8Array;
 }
 
 export function parsePoraCase(c: unknown): PoraVectorCase {
@@ -92,6 +124,43 @@ export function parsePoraCase(c: unknown): PoraVectorCase {
     sealedData: hexField(o, 'sealedData', 4096),
     recallPosition: uintField(o, 'recallPosition'),
     expected: jsonObject(getField(o, 'expected'), 'expected'),
+  };
+}
+
+/** A pora case's `expected` with every field required and typed. */
+export function parsePoraExpected(e: JsonObject, prefix = 'expected.'): PoraExpected {
+  return {
+    rangeDigest: hexField(e, 'rangeDigest', 32, prefix),
+    padSeed: hexField(e, 'padSeed', 64, prefix),
+    padDigest: hexField(e, 'padDigest', 64, prefix),
+    recallSeed: hexField(e, 'recallSeed', 32, prefix),
+    recallChunkPosition: uintField(e, 'recallChunkPosition', 256, prefix),
+    recallPosition: uintField(e, 'recallPosition', 256, prefix),
+    numShards: uintField(e, 'numShards', 256, prefix),
+    poraOutput: hexField(e, 'poraOutput', 32, prefix),
+  };
+}
+
+export const PORA_EDGE_KINDS = ['accepted-boundary', 'accepted-large-sealOffset', 'revert'] as const;
+export type PoraEdgeKind = (typeof PORA_EDGE_KINDS)[number];
+
+export interface PoraEdgeVectorCase extends PoraInputs {
+  kind: PoraEdgeKind;
+  note: string;
+  expected: { revert: string } | PoraExpected;
+}
+
+/** A pora-edge case: a revert case expects the contract's reason, the others every intermediate. */
+export function parsePoraEdgeCase(c: unknown): PoraEdgeVectorCase {
+  const { expected, ...inputs } = parsePoraCase(c);
+  const o = c as JsonObject;
+  const kind = stringField(o, 'kind');
+  if (!(PORA_EDGE_KINDS as readonly string[]).includes(kind)) throw new CaseFieldError('kind', `unknown kind "${kind}" (known: ${PORA_EDGE_KINDS.join(', ')})`);
+  return {
+    ...inputs,
+    kind: kind as PoraEdgeKind,
+    note: typeof o['note'] === 'string' ? o['note'] : '',
+    expected: kind === 'revert' ? { revert: stringField(expected, 'revert', 'expected.') } : parsePoraExpected(expected),
   };
 }
 
@@ -139,5 +208,69 @@ export function parseMerkleCase(c: unknown): MerkleVectorCase {
     }),
     sealRoot: hexField(e, 'sealRoot', 32, 'expected.'),
     recoveredRoot: hexField(e, 'recoveredRoot', 32, 'expected.'),
+  };
+}
+
+/** File bytes from a file-root `data` spec: byte i = (mul*i + add) mod 256 ('affine') or every byte = value ('fill'). */
+export function fileRootData(spec: JsonObject): Uint8Array {
+  const kind = getField(spec, 'kind', 'data.');
+  const length = Number(uintField(spec, 'length', 53, 'data.'));
+  const out = new Uint8Array(length);
+  if (kind === 'affine') {
+    const mul = Number(uintField(spec, 'mul', 32, 'data.'));
+    const add = Number(uintField(spec, 'add', 32, 'data.'));
+    for (let i = 0; i < length; i++) out[i] = (mul * (i % 256) + add) & 0xff;
+  } else if (kind === 'fill') {
+    out.fill(Number(uintField(spec, 'value', 8, 'data.')));
+  } else throw new CaseFieldError('data.kind', 'expected "affine" or "fill"');
+  return out;
+}
+
+export interface FileRootVectorCase {
+  id: string;
+  /** The case's file bytes, generated from its `data` spec. */
+  data: Uint8Array;
+  size: number;
+  numChunks: number;
+  paddedChunks: number;
+  numSegmentsPadded: number;
+  dataRoot: Uint8Array;
+  submissionNodes: { root: Uint8Array; height: number }[];
+  uploadSegmentProofs: { index: number; lemma: Uint8Array[]; path: boolean[] }[];
+}
+
+export function parseFileRootCase(c: unknown): FileRootVectorCase {
+  const o = jsonObject(c, '(case)');
+  return {
+    id: stringField(o, 'id'),
+    data: fileRootData(jsonObject(getField(o, 'data'), 'data')),
+    size: numberField(o, 'size'),
+    numChunks: numberField(o, 'numChunks'),
+    paddedChunks: numberField(o, 'paddedChunks'),
+    numSegmentsPadded: numberField(o, 'numSegmentsPadded'),
+    dataRoot: hexField(o, 'dataRoot', 32),
+    submissionNodes: jsonArray(getField(o, 'submissionNodes'), 'submissionNodes').map((n, k) => {
+      const p = `submissionNodes[${k}].`;
+      const node = jsonObject(n, p.slice(0, -1));
+      return { root: hexField(node, 'root', 32, p), height: numberField(node, 'height', p) };
+    }),
+    uploadSegmentProofs: jsonArray(getField(o, 'uploadSegmentProofs'), 'uploadSegmentProofs').map((x, k) => {
+      const p = `uploadSegmentProofs[${k}].`;
+      const proof = jsonObject(x, p.slice(0, -1));
+      return {
+        index: numberField(proof, 'index', p),
+        lemma: jsonArray(getField(proof, 'lemma', p), `${p}lemma`).map((h, j) => {
+          try {
+            return fromHex(h, 32);
+          } catch {
+            throw new CaseFieldError(`${p}lemma[${j}]`, 'expected 0x-prefixed hex of 32 bytes');
+          }
+        }),
+        path: jsonArray(getField(proof, 'path', p), `${p}path`).map((b, j) => {
+          if (typeof b !== 'boolean') throw new CaseFieldError(`${p}path[${j}]`, 'expected a boolean');
+          return b;
+        }),
+      };
+    }),
   };
 }

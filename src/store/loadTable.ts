@@ -3,9 +3,8 @@
  * 1024 sectors are known (and which of those are known zeros), which of its 64 seals are sealed and
  * with which context digest, and whether its seal roots are on disk. Pure bookkeeping, no I/O.
  */
-import { SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { SECTORS_PER_LOAD, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
 const BITMAP_BYTES = SECTORS_PER_LOAD / 8;
 
 export class LoadState {
@@ -62,10 +61,10 @@ export class LoadTable {
   unknownRuns(start: bigint, end: bigint): [bigint, bigint][] {
     const runs: [bigint, bigint][] = [];
     let runStart: bigint | null = null;
-    for (let L = start / LOAD; L * LOAD < end; L++) {
-      const base = L * LOAD;
+    for (let L = start / SECTORS_PER_LOAD_N; L * SECTORS_PER_LOAD_N < end; L++) {
+      const base = L * SECTORS_PER_LOAD_N;
       const from = start > base ? Number(start - base) : 0;
-      const to = end < base + LOAD ? Number(end - base) : SECTORS_PER_LOAD;
+      const to = end < base + SECTORS_PER_LOAD_N ? Number(end - base) : SECTORS_PER_LOAD;
       const st = this.loads.get(L);
       if (st === undefined || (st.knownCount === 0 && st.known !== null)) {
         runStart ??= base + BigInt(from);
@@ -92,10 +91,10 @@ export class LoadTable {
   /** Marks [start, end) known (as zeros if `zero`); returns the loads that became complete. */
   markKnown(start: bigint, end: bigint, zero: boolean): bigint[] {
     const completed: bigint[] = [];
-    for (let L = start / LOAD; L * LOAD < end; L++) {
-      const base = L * LOAD;
+    for (let L = start / SECTORS_PER_LOAD_N; L * SECTORS_PER_LOAD_N < end; L++) {
+      const base = L * SECTORS_PER_LOAD_N;
       const from = start > base ? Number(start - base) : 0;
-      const to = end < base + LOAD ? Number(end - base) : SECTORS_PER_LOAD;
+      const to = end < base + SECTORS_PER_LOAD_N ? Number(end - base) : SECTORS_PER_LOAD;
       const st = this.getOrCreate(L);
       if (st.complete) continue;
       for (let s = from; s < to; s++) {

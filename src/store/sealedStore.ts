@@ -26,7 +26,7 @@
 import { constants, readSync } from 'node:fs';
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BYTES_PER_LOAD, BYTES_PER_SEAL, BYTES_PER_SECTOR, SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, BYTES_PER_SECTOR, SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 import { MinerError } from '../errors.js';
 import { equalBytes, toHex } from '../bytes.js';
 import type { LoadSource } from '../backend/backend.js';
@@ -221,7 +221,7 @@ export class SealedStore {
    * sealed seal (new context digest) is allowed. The seals' raw sectors must be known.
    */
   commitSealed(loadIndex: bigint, seals: SealToCommit[]): Promise<void> {
-    checkSector(loadIndex * BigInt(SECTORS_PER_LOAD) + BigInt(SECTORS_PER_LOAD));
+    checkSector(loadIndex * SECTORS_PER_LOAD_N + SECTORS_PER_LOAD_N);
     let mask = 0n;
     for (const s of seals) {
       if (!Number.isInteger(s.sealIndex) || s.sealIndex < 0 || s.sealIndex >= SEALS_PER_LOAD) throw new RangeError(`commitSealed: sealIndex ${s.sealIndex} is not in 0..63`);

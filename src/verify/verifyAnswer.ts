@@ -10,7 +10,7 @@
  * Panics are reported as the ABI error the EVM raises: `Panic(0x12)` for a division by zero,
  * `Panic(0x11)` for an arithmetic overflow.
  */
-import { EMPTY_HASH_HEX, SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, UINT256_MAX } from '../spec.js';
+import { EMPTY_HASH_HEX, SEALS_PER_LOAD, UINT256_MAX, SECTORS_PER_LOAD_N, SECTORS_PER_SEAL_N } from '../spec.js';
 import type { PoraAnswer, VerifyResult, VerifyView } from '../types.js';
 import { equalBytes, fromHex, isZero } from '../bytes.js';
 import { computePadSeed, computeScratchPad } from '../core/scratchpad.js';
@@ -32,8 +32,6 @@ export const PANIC_DIVISION_BY_ZERO = 'Panic(0x12)';
 export const PANIC_OVERFLOW = 'Panic(0x11)';
 
 const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
-const LOAD = BigInt(SECTORS_PER_LOAD);
-const SEAL = BigInt(SECTORS_PER_SEAL);
 
 /**
  * `PoraMine.pora(answer, subtaskDigest)` with its own order and reasons ("Miner ID cannot be
@@ -47,15 +45,15 @@ export function pora(answer: PoraAnswer, subtaskDigest: Uint8Array): VerifyResul
   const { pad, recallSeed } = computeScratchPad(padSeed);
   const mixed = mixSeal(answer.sealedData, pad, answer.sealOffset);
 
-  if (answer.range.mineLength / LOAD === 0n) return { ok: false, reason: PANIC_DIVISION_BY_ZERO, warnings };
+  if (answer.range.mineLength / SECTORS_PER_LOAD_N === 0n) return { ok: false, reason: PANIC_DIVISION_BY_ZERO, warnings };
   const chunkOffset = recallChunkOffset(answer.range, recallSeed);
   if (!recallInBound(answer.range, chunkOffset)) return { ok: false, reason: 'Recall position out of bound', warnings };
-  const loadStart = answer.range.startPosition + chunkOffset * LOAD;
-  const expected = loadStart + answer.sealOffset * SEAL;
+  const loadStart = answer.range.startPosition + chunkOffset * SECTORS_PER_LOAD_N;
+  const expected = loadStart + answer.sealOffset * SECTORS_PER_SEAL_N;
   if (loadStart > UINT256_MAX || expected > UINT256_MAX) return { ok: false, reason: PANIC_OVERFLOW, warnings };
   if (answer.recallPosition !== expected) return { ok: false, reason: 'Incorrect recall position', warnings };
 
-  if (chunkOffset * LOAD === answer.range.mineLength)
+  if (chunkOffset * SECTORS_PER_LOAD_N === answer.range.mineLength)
     warnings.push(
       'the recalled load starts exactly at the end of the mining range: the contract accepts it (its bound check uses <=), the reference miner never mines it'
     );
@@ -80,7 +78,7 @@ export function verifyAnswer(answer: PoraAnswer, view: VerifyView): VerifyResult
   if (answer.range.startPosition + answer.range.mineLength > UINT256_MAX) return fail(PANIC_OVERFLOW);
   const rangeError = checkRange(answer.range, maxEndPosition(view.context.flowLength));
   if (rangeError !== null) return fail(rangeError);
-  const recallEnd = answer.recallPosition + SEAL;
+  const recallEnd = answer.recallPosition + SECTORS_PER_SEAL_N;
   if (recallEnd > UINT256_MAX) return fail(PANIC_OVERFLOW);
   // An unknown digest reads as the empty range {0, 0} on chain.
   const sealedRange = view.sealedContextRange ?? { start: 0n, end: 0n };

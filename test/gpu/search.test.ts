@@ -4,6 +4,7 @@ import { toHex } from '../../src/bytes.js';
 import { UINT64_MAX } from '../../src/spec.js';
 import { createReferenceBackend } from '../../src/backend/referenceBackend.js';
 import type { LoadSource, MineJob, NonceRange, SearchResult } from '../../src/backend/backend.js';
+import { memoryLoadSource } from '../../src/backend/memorySource.js';
 import { createGpuBackend, type GpuBackend } from '../../src/gpu/gpuBackend.js';
 import { gpuGate, seededBigInt, seededBytes } from '../helpers/gpu.js';
 
@@ -15,33 +16,17 @@ const LOAD_BYTES = 262144;
  * 0xff), availability masks that mix full, empty and partial loads.
  */
 function makeSource(firstLoad: bigint, count: number, loadsPerChunk: number, seed: number): { resident: LoadSource; streaming: LoadSource } {
-  const chunks: SharedArrayBuffer[] = [];
-  for (let c = 0; c * loadsPerChunk < count; c++) {
-    const n = Math.min(loadsPerChunk, count - c * loadsPerChunk);
-    const sab = new SharedArrayBuffer(n * LOAD_BYTES);
-    const view = new Uint8Array(sab);
-    for (let l = 0; l < n; l++) {
-      const rel = c * loadsPerChunk + l;
-      if (rel === 1) view.fill(0xff, l * LOAD_BYTES, (l + 1) * LOAD_BYTES);
-      else if (rel !== 0) view.set(seededBytes(seed * 1000 + rel, LOAD_BYTES), l * LOAD_BYTES);
-    }
-    chunks.push(sab);
-  }
-  const masks = new SharedArrayBuffer(count * 8);
-  const mv = new BigUint64Array(masks);
-  for (let i = 0; i < count; i++) mv[i] = i % 5 === 4 ? 0n : i % 3 === 0 ? UINT64_MAX : seededBigInt(seed * 77 + i, 64);
-  const availability = (L: bigint) => {
-    const rel = L - firstLoad;
-    return rel >= 0n && rel < BigInt(count) ? mv[Number(rel)]! : 0n;
-  };
-  const read = async (L: bigint) => {
-    const rel = Number(L - firstLoad);
-    return new Uint8Array(chunks[Math.floor(rel / loadsPerChunk)]!, (rel % loadsPerChunk) * LOAD_BYTES, LOAD_BYTES).slice();
-  };
-  return {
-    resident: { availability, read, resident: { firstLoad, loadCount: count, chunks, loadsPerChunk, masks } },
-    streaming: { availability, read },
-  };
+  const resident = memoryLoadSource({
+    firstLoad,
+    loadCount: count,
+    loadsPerChunk,
+    fill: (load, rel) => {
+      if (rel === 1) load.fill(0xff);
+      else if (rel !== 0) load.set(seededBytes(seed * 1000 + rel, LOAD_BYTES));
+    },
+    mask: (i) => (i % 5 === 4 ? 0n : i % 3 === 0 ? UINT64_MAX : seededBigInt(seed * 77 + i, 64)),
+  });
+  return { resident, streaming: { availability: resident.availability, read: resident.read } };
 }
 
 function assertSame(got: SearchResult, want: SearchResult, what: string): void {

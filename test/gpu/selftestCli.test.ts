@@ -1,16 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, VECTORS_DIR } from '../helpers/cli.js';
-import { expectedSelftestCounts } from '../helpers/vectors.js';
+import { expectedCpuJudged, expectedSelftestCounts } from '../helpers/vectors.js';
 import { gpuGate } from '../helpers/gpu.js';
 
 const gate = await gpuGate();
 
-test('selftest --backend gpu: pora, pora-edge and unseal cases through the WGSL kernels, 0 failed', { skip: gate.skip }, () => {
+test('selftest --backend gpu: pora, pora-edge and unseal cases through the WGSL kernels, 0 failed; CPU-decided passes named and counted apart', { skip: gate.skip }, () => {
   const { passed, skipped } = expectedSelftestCounts(VECTORS_DIR);
+  const onCpu = expectedCpuJudged(VECTORS_DIR);
+  assert.ok(onCpu > 0 && onCpu < passed);
   const r = runCli(['selftest', '--vectors', VECTORS_DIR, '--backend', 'gpu'], { timeoutMs: 300_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.equal(r.stdout.trim().split('\n').at(-1), `selftest: ${passed} passed, 0 failed, ${skipped} skipped`);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.at(-1), `selftest: ${passed - onCpu} passed on gpu, ${onCpu} passed on the CPU reference, 0 failed, ${skipped} skipped`);
+  // Each revert case is named on a line of its own file; no GPU-checked case is.
+  const reverts = lines.filter((l) => l.startsWith('on the CPU reference (revert'));
+  assert.ok(reverts.length > 0, r.stdout);
+  for (const l of reverts) assert.match(l, /^on the CPU reference \(revert: decided by the contract check\): pora-edge-\S+\.json( #\d+)+$/);
+  const named = lines.filter((l) => l.startsWith('on the CPU reference')).reduce((n, l) => n + l.split(' #').length - 1, 0);
+  assert.equal(named, onCpu);
 });
 
 test('bench --backend gpu --json: one JSON object with the CPU keys plus the GPU ones', { skip: gate.skip }, () => {

@@ -12,7 +12,7 @@ import { deployDevChain, type DevChain } from '../../src/chain/devChain.js';
 import { ChainClient } from '../../src/chain/chainClient.js';
 import { mineBlocks, mineTo } from '../../src/chain/blocks.js';
 import { nodeRootsFor } from '../../src/miner/dataSource.js';
-import type { FlowSubmission } from '../../src/chain/chainClient.js';
+import type { FlowSubmission } from '../../src/types.js';
 
 /** Repo root from dist/test/helpers/chain.js (or test/helpers/chain.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCpuBackend } from '../../src/backend/cpuBackend.js';
-import { createBackend } from '../../src/backend/backendFactory.js';
+import { createBackend } from '../../src/cli/backendFactory.js';
 import { isSoftwareAdapter, listGpuAdapters } from '../../src/gpu/device.js';
 import { isMinerError } from '../../src/errors.js';
 import type { Hit, LoadSource, MineJob, NonceRange, PoraBackend, SearchResult } from '../../src/backend/backend.js';
@@ -24,6 +24,7 @@ import {
 } from '../../src/core/recallRange.js';
 import { toHex } from '../../src/bytes.js';
 import { benchJob, measureHashrate, syntheticResidentSource } from '../../src/backend/hashrate.js';
+import { memoryLoadSource } from '../../src/backend/memorySource.js';
 import type { RecallRange } from '../../src/types.js';
 import { xorshiftStream } from '../helpers/random.js';
 
@@ -35,22 +36,13 @@ const prng = xorshiftStream;
 
 /** Loads [firstLoad, firstLoad + count) in shared memory (2 loads per chunk) with the given masks. */
 function residentSource(rnd: (n: number) => Uint8Array, firstLoad: bigint, masks: bigint[], resident = true): LoadSource {
-  const loadsPerChunk = 2;
-  const chunks: SharedArrayBuffer[] = [];
-  for (let i = 0; i < masks.length; i += loadsPerChunk) {
-    const c = new SharedArrayBuffer(loadsPerChunk * LOAD_BYTES);
-    new Uint8Array(c).set(rnd(loadsPerChunk * LOAD_BYTES));
-    chunks.push(c);
-  }
-  const maskBuf = new SharedArrayBuffer(8 * masks.length);
-  new BigUint64Array(maskBuf).set(masks);
-  const rel = (L: bigint): number => Number(L - firstLoad);
-  const inside = (L: bigint): boolean => L >= firstLoad && rel(L) < masks.length;
+  const mem = memoryLoadSource({ firstLoad, loadCount: masks.length, loadsPerChunk: 2, fill: (load) => load.set(rnd(LOAD_BYTES)), mask: (rel) => masks[rel]! });
+  const { chunks, loadsPerChunk } = mem.resident!;
   const source: LoadSource = {
-    availability: (L) => (inside(L) ? masks[rel(L)]! : 0n),
+    availability: mem.availability,
     // three shapes a store may return: a view of shared memory, a private copy, a view into a larger private buffer
     read: async (L) => {
-      const r = rel(L);
+      const r = Number(L - firstLoad);
       const shared = new Uint8Array(chunks[Math.floor(r / loadsPerChunk)]!, (r % loadsPerChunk) * LOAD_BYTES, LOAD_BYTES);
       if (r % 3 === 0) return shared;
       if (r % 3 === 1) return shared.slice();
@@ -59,7 +51,7 @@ function residentSource(rnd: (n: number) => Uint8Array, firstLoad: bigint, masks
       return big.subarray(64, 64 + LOAD_BYTES);
     },
   };
-  if (resident) source.resident = { firstLoad, loadCount: masks.length, chunks, loadsPerChunk, masks: maskBuf };
+  if (resident) source.resident = mem.resident!;
   return source;
 }
 

@@ -23,13 +23,25 @@ function runAndKill(dir: string, seed: number, killAfterMs: number): Promise<str
     const child = spawn(process.execPath, [CHILD, dir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // The kill clock starts at the child's first acknowledgement, not at spawn: on a loaded machine
+    // Node's start-up alone can outlast killAfterMs, and a kill before any write tests nothing.
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      timer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const silent = setTimeout(() => {
+      if (timer === undefined) {
+        err += 'no acknowledgement within 60 s of spawn';
+        child.kill('SIGTERM');
+      }
+    }, 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (signal !== 'SIGKILL') reject(new Error(`child exited early (code ${code}): ${err}`));
+      clearTimeout(silent);
+      if (signal !== 'SIGKILL') reject(new Error(`child exited early (code ${code ?? signal}): ${err}`));
       else resolve(out.split('\n').filter((l) => l.length > 0));
     });
   });

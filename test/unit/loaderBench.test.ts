@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runLoaderBench } from '../../src/store/loaderBench.js';
-import { benchLoader } from '../../src/cli/cmds/benchLoader.js';
+import { benchLoader } from '../../src/store/loaderVsFio.js';
 import { MinerError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zg-lbench-'));

@@ -7,7 +7,7 @@
 import type { CommandModule } from 'yargs';
 import { BYTES_PER_SEAL } from '../../spec.js';
 import { MinerError } from '../../errors.js';
-import { createBackend } from '../../backend/backendFactory.js';
+import { createBackend } from '../backendFactory.js';
 import type { PoraBackend, SealInput } from '../../backend/backend.js';
 import { hasGpuAdapter, isSoftwareAdapter } from '../../gpu/device.js';
 import { createGpuBackend } from '../../gpu/gpuBackend.js';

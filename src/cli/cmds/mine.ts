@@ -11,7 +11,7 @@ import { loadConfig, type MinerConfig } from '../../config/config.js';
 import { SealedStore } from '../../store/sealedStore.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { startMetricsServer, DEFAULT_METRICS_ADDRESS, type MetricsServer } from '../../metrics/server.js';
-import { createBackend, type BackendChoice } from '../../backend/backendFactory.js';
+import { createBackend, type BackendChoice, type GpuOptions } from '../backendFactory.js';
 import { backendKind, backendOptions, backendTuning, type BackendArgs } from '../backendOptions.js';
 import { ChainClient } from '../../chain/chainClient.js';
 import { bindMinerChain } from '../../chain/minerChain.js';
@@ -38,7 +38,7 @@ export interface MiningServiceOptions {
   backend: BackendChoice;
   /** CPU worker threads and GPU options (--threads, --devices, --gpu-backend, --batch). */
   threads?: number;
-  gpu?: Record<string, unknown>;
+  gpu?: GpuOptions;
   metricsAddress: string;
   log?: MinerLogger;
   /** Block to start following Flow Submit events (default: the Flow's deployment block). */

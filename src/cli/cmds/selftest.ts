@@ -1,12 +1,14 @@
 /**
  * `zg-miner selftest --vectors DIR [--backend auto|cpu|gpu]`: checks golden vectors through the
- * chosen backend's kernels. Last line: `selftest: N passed, M failed, K skipped`.
+ * chosen backend's kernels. Last line: `selftest: N passed, M failed, K skipped`; on the GPU the
+ * passes the CPU reference decided (pora-edge reverts, merkle, file-root) are listed and counted
+ * apart: `selftest: N passed on gpu, C passed on the CPU reference, M failed, K skipped`.
  * Exit 0 when nothing failed and something passed.
  */
 import { stat } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
-import { runSelftest, summaryLine } from '../../selftest/selftest.js';
+import { cpuJudgedLines, runSelftest, summaryLine } from '../../selftest/selftest.js';
 import { backendOptions, openBackend, type BackendArgs } from '../backendOptions.js';
 import { openCoder } from '../ecCoder.js';
 
@@ -34,7 +36,8 @@ export const selftestCommand: CommandModule<object, SelftestArgs> = {
     });
     try {
       const counts = await runSelftest(args.vectors, backend, coder, (line) => process.stdout.write(line + '\n'));
-      process.stdout.write(summaryLine(counts) + '\n');
+      if (backend.info.kind !== 'cpu') for (const line of cpuJudgedLines(counts)) process.stdout.write(line + '\n');
+      process.stdout.write(summaryLine(counts, backend.info.kind) + '\n');
       process.exitCode = counts.failed === 0 && counts.passed > 0 ? 0 : 1;
     } finally {
       await coder.dispose();

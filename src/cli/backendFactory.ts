@@ -1,14 +1,20 @@
 /**
- * Picks the PoraBackend for `--backend auto|cpu|gpu`. The CPU backend is always available; the
- * GPU branch is one small function (createGpuBackend) that the WebGPU backend plugs into.
+ * Picks the PoraBackend for `--backend auto|cpu|gpu`. It lives in cli/ (the composition root)
+ * because it is the one place that knows both implementations: backend/ stays free of gpu/.
+ * The CPU backend is always available; the GPU branch imports gpu/ lazily.
  */
 import { MinerError, UsageError } from '../errors.js';
-import { createCpuBackend } from './cpuBackend.js';
-import type { CpuBackendOptions } from './cpuBackend.js';
-import type { PoraBackend } from './backend.js';
+import { createCpuBackend } from '../backend/cpuBackend.js';
+import type { CpuBackendOptions } from '../backend/cpuBackend.js';
+import type { PoraBackend } from '../backend/backend.js';
+// Type-only: erased at build, so CPU-only runs never load Dawn.
+import type { GpuBackendOptions } from '../gpu/gpuBackend.js';
 
 export const BACKEND_CHOICES = ['auto', 'cpu', 'gpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** The GPU backend options the command line sets (`--devices`, `--gpu-backend`, `--batch`). */
+export type GpuOptions = Pick<GpuBackendOptions, 'devices' | 'gpuBackend' | 'batch'>;
 
 export interface BackendOptions {
   backend: BackendChoice;
@@ -16,8 +22,8 @@ export interface BackendOptions {
   threads?: number;
   /** CPU duty cycle, 1–100. */
   cpuPercentage?: number;
-  /** Options for the GPU backend (adapter choice, batch size...), passed through as given. */
-  gpu?: Record<string, unknown>;
+  /** Options for the GPU backend that the command line can set. */
+  gpu?: GpuOptions;
   /** Where `auto` says which backend it chose and why (default: stderr). */
   log?: (line: string) => void;
 }
@@ -46,10 +52,8 @@ function cpuOptions(opts: BackendOptions): CpuBackendOptions {
   return out;
 }
 
-function gpuOptions(opts: BackendOptions): Record<string, unknown> {
-  const g: Record<string, unknown> = { ...(opts.gpu ?? {}) };
-  if (opts.threads !== undefined) g['threads'] = opts.threads;
-  return g;
+function gpuOptions(opts: BackendOptions): GpuBackendOptions {
+  return { ...(opts.gpu ?? {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) };
 }
 
 /**
@@ -70,8 +74,8 @@ async function createGpuBackend(opts: BackendOptions): Promise<PoraBackend> {
 async function autoGpuBackend(opts: BackendOptions): Promise<PoraBackend | null> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const device = await import('../gpu/device.js');
-  const forced = opts.gpu?.['gpuBackend'];
-  const adapters = await device.listGpuAdapters(forced === 'vulkan' || forced === 'opengl' ? { gpuBackend: forced } : {});
+  const forced = opts.gpu?.gpuBackend;
+  const adapters = await device.listGpuAdapters(forced !== undefined ? { gpuBackend: forced } : {});
   const hardware = adapters.filter((a) => !device.isSoftwareAdapter(a.description, a.device, a.architecture));
   if (hardware.length === 0) {
     if (adapters.length > 0) log(`backend auto: only a software GPU (${adapters[0]!.description}); mining on the CPU (--backend gpu forces it)`);
