@@ -6,27 +6,14 @@
  * Everything here is byte-compatible with core/ (the oracle); test/unit/wasmPora.test.ts checks
  * it on random inputs and on the pora-public vectors.
  */
-import { readFileSync } from 'node:fs';
 import { BYTES_PER_LOAD, BYTES_PER_SEAL, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import type { RecallRange } from '../types.js';
 import { u256be } from '../bytes.js';
+import { instantiateWasm, projectWasm, type WasmModule } from '../wasmModule.js';
 
 /** Largest two-phase (`pads` then `scan`) batch of a worker: wasm slots, 16.2 KiB each. */
 export const MAX_PAD_SLOTS = 64;
 const BYTES_PER_SLOT_PAD = 16384;
-
-/**
- * The slice of the WebAssembly JS API used here. Node has it globally, but this project's lib
- * settings (ES2023, no DOM) carry no WebAssembly typings, so it is typed locally.
- */
-export interface WasmModule {
-  readonly __wasmModule: unique symbol;
-}
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
-const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 interface PoraExports {
   memory: { buffer: ArrayBuffer };
@@ -44,21 +31,9 @@ interface PoraExports {
   sealChain(buf: number, unsealMode: number): void;
 }
 
-let cachedModule: WasmModule | null = null;
-
 /** The compiled module (dist/wasm/pora.wasm), compiled once per thread. */
 export function poraWasmModule(): WasmModule {
-  if (cachedModule === null) {
-    const url = new URL('../../wasm/pora.wasm', import.meta.url);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(url);
-    } catch (e) {
-      throw new Error(`pora.wasm not found at ${url.pathname}: run npm run build`, { cause: e });
-    }
-    cachedModule = new WebAssemblyJs.Module(bytes);
-  }
-  return cachedModule;
+  return projectWasm('pora.wasm');
 }
 
 /** Per-job constants the search loop needs (what a worker receives with every batch). */
@@ -115,8 +90,7 @@ export class WasmPora {
   #range: RecallRange = { startPosition: 0n, mineLength: 0n, shardId: 0n, shardMask: 0n };
 
   constructor(module: WasmModule = poraWasmModule()) {
-    const instance = new WebAssemblyJs.Instance(module, { env: { abort: wasmAbort } });
-    this.#x = instance.exports as unknown as PoraExports;
+    this.#x = instantiateWasm(module, { env: { abort: wasmAbort } }) as PoraExports;
     this.#mem = new Uint8Array(this.#x.memory.buffer);
     this.#dv = new DataView(this.#x.memory.buffer);
     this.ensureSlots(1);

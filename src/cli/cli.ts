@@ -10,6 +10,7 @@ import { verifyCommand } from './cmds/verify.js';
 import { selftestCommand } from './cmds/selftest.js';
 import { benchCommand } from './cmds/bench.js';
 import { devicesCommand } from './cmds/devices.js';
+import { ecCommand } from './cmds/ec.js';
 import { LOG_LEVELS, log, type LogLevel } from '../log/logger.js';
 import { gitCommit, packageVersion } from '../buildInfo.js';
 
@@ -41,6 +42,7 @@ export function getCli(argv: string[]): Argv {
     .command(selftestCommand)
     .command(benchCommand)
     .command(devicesCommand)
+    .command(ecCommand)
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')
     .recommendCommands()
     .strict()

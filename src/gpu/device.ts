@@ -175,6 +175,17 @@ export async function acquireGpu(opts: GpuAcquireOptions = {}): Promise<GpuConte
   return ctx;
 }
 
+/** Acquires a device for `build`; when `build` throws, the device is released before the error goes on. */
+export async function withNewGpu<T>(opts: GpuAcquireOptions, build: (ctx: GpuContext) => Promise<T>): Promise<T> {
+  const ctx = await acquireGpu(opts);
+  try {
+    return await build(ctx);
+  } catch (e) {
+    releaseGpu(ctx);
+    throw e;
+  }
+}
+
 /** Destroys the device, then lets the instance go (in that order: gpu-ci.md pitfalls 1 and 5). */
 export function releaseGpu(ctx: GpuContext): void {
   ctx.device.destroy();

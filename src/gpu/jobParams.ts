@@ -1,15 +1,16 @@
 /**
- * Per-job constants and the uniform blocks of the scratchpad and pora kernels (layouts of
- * `PadParams` in scratchpad.wgsl and `PoraParams` in pora.wgsl, byte offsets as WGSL lays them out).
+ * Per-job constants and the uniform blocks of the scratchpad and pora kernels (`PadParams` in
+ * scratchpad.wgsl and `PoraParams` in pora.wgsl; offsets come from those struct definitions).
  */
 import { UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import { concatBytes, u256be } from '../bytes.js';
 import { MinerError } from '../errors.js';
 import { qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.js';
 import type { MineJob, NonceRange } from '../backend/backend.js';
+import { packUniform, uniformLayout } from './uniforms.js';
 
-export const PAD_PARAMS_BYTES = 208;
-export const PORA_PARAMS_BYTES = 48;
+export const PAD_PARAMS = uniformLayout('scratchpad.wgsl', 'PadParams');
+export const PORA_PARAMS = uniformLayout('pora.wgsl', 'PoraParams');
 
 export interface JobConsts {
   job: MineJob;
@@ -53,37 +54,24 @@ export function jobConsts(job: MineJob, nonces: NonceRange): JobConsts {
 
 /** PadParams for one batch; `res` null = no prefilter (streaming, or no resident load recallable). */
 export function padParams(jc: JobConsts, start: bigint, count: number, listStride: number, res: ResidentWindow | null): Uint32Array {
-  const p = new Uint32Array(PAD_PARAMS_BYTES / 4);
-  new Uint8Array(p.buffer).set(jc.preimage, 0);
-  const put = (at: number, v: bigint) => {
-    const [lo, hi] = u64Words(v);
-    p[at / 4] = lo;
-    p[at / 4 + 1] = hi;
-  };
-  put(128, start);
-  p[136 / 4] = count;
-  p[140 / 4] = res ? 1 : 0;
-  put(144, jc.n);
-  put(152, jc.job.range.shardMask);
-  put(160, jc.job.range.shardId);
-  if (res) {
-    put(168, res.lo);
-    put(176, res.hi);
-    put(200, res.delta);
-  }
-  p[184 / 4] = res ? res.perChunk : 1;
-  p[188 / 4] = listStride;
-  p[192 / 4] = res && res.lo <= res.hi ? 0 : 1;
-  return p;
+  return packUniform(PAD_PARAMS, {
+    preimage: jc.preimage,
+    start,
+    count,
+    resident: res ? 1 : 0,
+    n: jc.n,
+    shard_mask: jc.job.range.shardMask,
+    shard_id: jc.job.range.shardId,
+    rel_lo: res ? res.lo : 0n,
+    rel_hi: res ? res.hi : 0n,
+    loads_per_chunk: res ? res.perChunk : 1,
+    list_stride: listStride,
+    resident_empty: res && res.lo <= res.hi ? 0 : 1,
+    delta: res ? res.delta : 0n,
+  });
 }
 
 /** PoraParams of the pass over work list `chunk`. */
 export function poraParams(jc: JobConsts, chunk: number, listStride: number, maskBase: number, hitCap: number): Uint32Array {
-  const p = new Uint32Array(PORA_PARAMS_BYTES / 4);
-  p.set(jc.boundWords, 0);
-  p[8] = chunk;
-  p[9] = listStride;
-  p[10] = maskBase;
-  p[11] = hitCap;
-  return p;
+  return packUniform(PORA_PARAMS, { bound: jc.boundWords, chunk, list_stride: listStride, mask_base: maskBase, hit_cap: hitCap });
 }

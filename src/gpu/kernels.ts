@@ -41,12 +41,13 @@ export async function makePipeline(
   ctx: GpuContext,
   module: GPUShaderModule,
   entryPoint: string,
-  constants: Record<string, number> = {}
+  constants: Record<string, number> = {},
+  bindGroupLayout?: GPUBindGroupLayout
 ): Promise<GPUComputePipeline> {
   try {
     return await ctx.device.createComputePipelineAsync({
       label: entryPoint,
-      layout: 'auto',
+      layout: bindGroupLayout ? ctx.device.createPipelineLayout({ label: entryPoint, bindGroupLayouts: [bindGroupLayout] }) : 'auto',
       compute: { module, entryPoint, constants },
     });
   } catch (e) {
@@ -65,28 +66,37 @@ export class Kernels {
     this.opts = opts;
   }
 
-  private get(kernel: KernelName, entry: string, constants: Record<string, number>): Promise<GPUComputePipeline> {
+  private get(kernel: KernelName, entry: string, constants: Record<string, number>, layout?: GPUBindGroupLayout): Promise<GPUComputePipeline> {
     let p = this.pending.get(entry);
     if (p === undefined) {
-      p = compileModule(this.ctx, kernel, this.opts.keccakLayout, this.opts.blake2b ?? DEFAULT_BLAKE2B).then((m) => makePipeline(this.ctx, m, entry, constants));
+      p = compileModule(this.ctx, kernel, this.opts.keccakLayout, this.opts.blake2b ?? DEFAULT_BLAKE2B).then((m) => makePipeline(this.ctx, m, entry, constants, layout));
       this.pending.set(entry, p);
     }
     return p;
   }
 
-  scratchpad(): Promise<GPUComputePipeline> {
-    return this.get('scratchpad', 'scratchpad_main', { SCRATCHPAD_WG: this.opts.workgroupSize });
+  scratchpad(layout: GPUBindGroupLayout): Promise<GPUComputePipeline> {
+    return this.get('scratchpad', 'scratchpad_main', { SCRATCHPAD_WG: this.opts.workgroupSize }, layout);
   }
-  pora(): Promise<GPUComputePipeline> {
+  pora(layout: GPUBindGroupLayout): Promise<GPUComputePipeline> {
     const entry = (this.opts.poraPad ?? DEFAULT_PORA_PAD) === 'global' ? 'pora_gpad_main' : 'pora_main';
-    return this.get('pora', entry, { PORA_PREFETCH: this.opts.poraPrefetch === true ? 1 : 0 });
+    return this.get('pora', entry, { PORA_PREFETCH: this.opts.poraPrefetch === true ? 1 : 0 }, layout);
   }
-  seal(): Promise<GPUComputePipeline> {
-    return this.get('seal', 'seal_main', { SEAL_WG: this.opts.workgroupSize });
+  /** `layout`: the explicit layout the sealer's bind groups share (first call wins; one per Kernels). */
+  seal(layout: GPUBindGroupLayout): Promise<GPUComputePipeline> {
+    return this.get('seal', 'seal_main', { SEAL_WG: this.opts.workgroupSize }, layout);
   }
   evaluate(): Promise<GPUComputePipeline> {
     return this.get('evaluate', 'evaluate_main', { EVAL_WG: this.opts.workgroupSize });
   }
+}
+
+/** An explicit bind group layout of buffer bindings 0..n-1 (compute stage), for layouts several bind groups share. */
+export function bufferLayout(ctx: GpuContext, label: string, types: readonly GPUBufferBindingType[]): GPUBindGroupLayout {
+  return ctx.device.createBindGroupLayout({
+    label,
+    entries: types.map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+  });
 }
 
 export function makeBuffer(ctx: GpuContext, label: string, size: number, usage: number): GPUBuffer {

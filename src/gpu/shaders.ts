@@ -41,8 +41,12 @@ function common(layout: KeccakLayout, blake: Blake2bVariant): string[] {
 /** The fastest variant measured on an H100 (shaders/README.md). */
 export const DEFAULT_BLAKE2B: Blake2bVariant = 'vec2';
 
-export type KernelName = 'scratchpad' | 'pora' | 'seal' | 'evaluate' | 'primitives_test';
+export type KernelName = 'scratchpad' | 'pora' | 'seal' | 'evaluate' | 'primitives_test' | 'rs';
+
+/** Kernels that use none of the hash primitives (erasure coding). */
+const STANDALONE: readonly KernelName[] = ['rs'];
 
 export function kernelSource(kernel: KernelName, layout: KeccakLayout = 'pairs', blake: Blake2bVariant = DEFAULT_BLAKE2B): string {
+  if (STANDALONE.includes(kernel)) return readShader(`${kernel}.wgsl`);
   return [...common(layout, blake), `${kernel}.wgsl`].map(readShader).join('\n');
 }

@@ -1,8 +1,8 @@
 /**
  * `zg-miner selftest`: checks every case of every vector file in a folder. One check per case (and
  * per rs reconstruct trial); each failing field prints `FAIL <case> <field>: expected <x>, got <y>`.
- * Kinds with backend kernels (pora, pora-edge, unseal) run through the given backend; the others on
- * the CPU reference.
+ * Kinds with backend kernels (pora, pora-edge, unseal) run through the given backend, rs through the
+ * given erasure coder; the others on the CPU reference.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +24,9 @@ import {
   type VectorKind,
 } from './vectorCase.js';
 import { checkFileRootCase } from './fileRootCheck.js';
+import { checkRsEncode, checkRsTrial, parseRsCase, type RsVectorCase } from './rsCheck.js';
+import type { ErasureCoder } from '../ec/coder.js';
+import { isExpectedError } from '../errors.js';
 
 export interface SelftestCounts {
   passed: number;
@@ -208,18 +211,58 @@ function runFileRootKind(file: string, cases: unknown[], out: Out): SelftestCoun
   return counts;
 }
 
-/** rs- (erasure coding) is not implemented yet: every case and reconstruct trial is a skipped check. */
-function countRsChecks(cases: unknown[]): number {
-  let n = 0;
-  for (const c of cases) {
-    n++;
-    const r = typeof c === 'object' && c !== null ? (c as Record<string, unknown>)['reconstruct'] : undefined;
-    if (Array.isArray(r)) n += r.length;
+/** rs-: one check per case (data, parity) and one per reconstruct trial, through `coder`. */
+async function runRsKind(file: string, cases: unknown[], coder: ErasureCoder, out: Out): Promise<SelftestCounts> {
+  const counts = zero();
+  for (const [i, raw] of cases.entries()) {
+    const o = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+    const name = `${file}#${typeof o['id'] === 'string' ? o['id'] : i}`;
+    const check = new Check(name);
+    const trials = Array.isArray(o['reconstruct']) ? o['reconstruct'].length : 0;
+    let c: RsVectorCase;
+    try {
+      c = parseRsCase(raw);
+    } catch (e) {
+      caseFailure(check, e, raw);
+      tally(check, counts, out);
+      // Its trials cannot run either: each counts as failed.
+      for (let t = 0; t < trials; t++) {
+        const tc = new Check(`${name}/reconstruct#${t}`);
+        tc.fail('case', 'malformed (see the case)');
+        tally(tc, counts, out);
+      }
+      continue;
+    }
+    let shards: Uint8Array[] = [];
+    try {
+      const r = await checkRsEncode(c, coder);
+      shards = r.shards;
+      for (const [f, e, g] of r.diffs) check.expect(f, e, g);
+    } catch (e) {
+      expectedFailure(check, e);
+    }
+    tally(check, counts, out);
+    for (const [t, trial] of c.trials.entries()) {
+      // A trial with nothing erased, or too many, never reaches the coder: the host decides it.
+      const tc = new Check(`${name}/reconstruct#${t}`, !trial.ok || trial.erased.length === 0);
+      try {
+        for (const [f, e, g] of await checkRsTrial(c, trial, shards, coder)) tc.expect(f, e, g);
+      } catch (e) {
+        expectedFailure(tc, e);
+      }
+      tally(tc, counts, out);
+    }
   }
-  return n;
+  return counts;
 }
 
-async function runFile(dir: string, file: string, kind: VectorKind, backend: PoraBackend, out: Out): Promise<SelftestCounts> {
+/** An expected error (bad parameters in a case) fails that check; anything else is a bug. */
+function expectedFailure(check: Check, e: unknown): void {
+  if (!isExpectedError(e)) throw e;
+  check.fail('error', e.message);
+}
+
+async function runFile(dir: string, file: string, kind: VectorKind, backend: PoraBackend, coder: ErasureCoder, out: Out): Promise<SelftestCounts> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(join(dir, file), 'utf8'));
@@ -246,12 +289,12 @@ async function runFile(dir: string, file: string, kind: VectorKind, backend: Por
     case 'file-root':
       return runFileRootKind(file, cases, out);
     case 'rs':
-      return { ...zero(), skipped: countRsChecks(cases) };
+      return runRsKind(file, cases, coder, out);
   }
 }
 
 /** Runs every `*.json` in `dir`; `out` receives the FAIL lines (the caller prints the summary). */
-export async function runSelftest(dir: string, backend: PoraBackend, out: Out): Promise<SelftestCounts> {
+export async function runSelftest(dir: string, backend: PoraBackend, coder: ErasureCoder, out: Out): Promise<SelftestCounts> {
   const total = zero();
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
   for (const file of files) {
@@ -261,7 +304,7 @@ export async function runSelftest(dir: string, backend: PoraBackend, out: Out): 
       out(`FAIL ${file}: the file name names no vector kind (prefixes: pora-edge-, pora-, unseal-, merkle-, rs-, file-root-)`);
       counts = { ...zero(), failed: 1 };
     } else {
-      counts = await runFile(dir, file, kind, backend, out);
+      counts = await runFile(dir, file, kind, backend, coder, out);
     }
     total.passed += counts.passed;
     total.failed += counts.failed;
@@ -284,9 +327,15 @@ export function summaryLine(c: SelftestCounts, backend: PoraBackend['info']['kin
 export function cpuJudgedLines(c: SelftestCounts): string[] {
   const byFile = new Map<string, string[]>();
   for (const name of c.passedOnCpu) {
-    const at = name.lastIndexOf('#');
+    const at = name.indexOf('#');
     const file = name.slice(0, at);
     (byFile.get(file) ?? byFile.set(file, []).get(file)!).push(name.slice(at));
   }
-  return [...byFile].map(([file, ids]) => `on the CPU reference (${file.startsWith('pora-edge-') ? 'revert: decided by the contract check' : 'no backend kernel'}): ${file} ${ids.join(' ')}`);
+  const why = (file: string): string =>
+    file.startsWith('pora-edge-')
+      ? 'revert: decided by the contract check'
+      : file.startsWith('rs-')
+        ? 'nothing erased, or too few shards: decided before any kernel runs'
+        : 'no backend kernel';
+  return [...byFile].map(([file, ids]) => `on the CPU reference (${why(file)}): ${file} ${ids.join(' ')}`);
 }

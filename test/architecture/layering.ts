@@ -37,7 +37,7 @@ export const LAYERING: Layering = {
     '@noble/hashes': ['src/core/', 'src/bytes.ts'],
     'node:http': ['src/metrics/'],
   },
-  pure: ['src/core/', 'src/verify/', 'src/spec.ts', 'src/types.ts', 'src/bytes.ts', 'src/errors.ts'],
+  pure: ['src/core/', 'src/verify/', 'src/ec/', 'src/spec.ts', 'src/types.ts', 'src/bytes.ts', 'src/errors.ts'],
   ports: { 'src/miner/': 'src/miner/ports.ts' },
   compositionRoot: 'src/cli/',
   computedImports: { 'src/nativeAddon.ts': 'loads the optional native addons (zg_aio, zg_stdio) from the path it finds at run time' },

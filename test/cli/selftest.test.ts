@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runCli, VECTORS_DIR } from '../helpers/cli.js';
 import { expectedSelftestCounts } from '../helpers/vectors.js';
 
-test('selftest --backend cpu passes every public vector; rs checks are skipped', () => {
+test('selftest --backend cpu passes every public vector, rs included, with nothing skipped', () => {
   const { passed, skipped } = expectedSelftestCounts(VECTORS_DIR);
   const r = runCli(['selftest', '--vectors', VECTORS_DIR, '--backend', 'cpu']);
   assert.equal(r.status, 0, r.stdout + r.stderr);

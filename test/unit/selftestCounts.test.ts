@@ -1,6 +1,6 @@
 /**
  * `selftest` on a non-CPU backend counts apart the passes the CPU reference decided (pora-edge
- * reverts, merkle, file-root), so they never read as that backend's passes: with a kernel that
+ * reverts, merkle, file-root, rs trials that never reach the coder), so they never read as that backend's passes: with a kernel that
  * gets every output wrong, the only passes left are exactly those.
  */
 import { test } from 'node:test';
@@ -9,16 +9,21 @@ import { createReferenceBackend } from '../../src/backend/referenceBackend.js';
 import type { PoraBackend } from '../../src/backend/backend.js';
 import { cpuJudgedLines, runSelftest, summaryLine } from '../../src/selftest/selftest.js';
 import { expectedCpuJudged, expectedSelftestCounts, vectorsDir } from '../helpers/vectors.js';
+import { createReferenceCoder } from '../../src/ec/referenceCoder.js';
+import type { ErasureCoder } from '../../src/ec/coder.js';
 
 const dir = vectorsDir();
 const ref = createReferenceBackend();
 const asGpu = (b: PoraBackend): PoraBackend => ({ ...b, info: { ...b.info, kind: 'gpu' } });
+const coder = createReferenceCoder();
+/** An erasure coder whose every output is wrong. */
+const wrongCoder: ErasureCoder = { ...coder, apply: async (_m, stripes) => stripes.forEach((s) => s.outputs.forEach((o) => o.fill(0xee))) };
 
 test('a correct backend: every check passes, the CPU-decided ones counted apart and named', async () => {
   const { passed, skipped } = expectedSelftestCounts(dir);
   const onCpu = expectedCpuJudged(dir);
   const fails: string[] = [];
-  const c = await runSelftest(dir, asGpu(ref), (l) => fails.push(l));
+  const c = await runSelftest(dir, asGpu(ref), coder, (l) => fails.push(l));
   assert.deepEqual(fails, []);
   assert.equal(c.passed, passed);
   assert.equal(c.passedOnCpu.length, onCpu);
@@ -33,7 +38,7 @@ test('a kernel that is wrong everywhere passes only what the CPU decided', async
     evaluate: async (inputs) => (await ref.evaluate(inputs)).map((e) => ({ ...e, quality: new Uint8Array(32).fill(0xee) })),
     seal: async (inputs) => inputs.map(() => new Uint8Array(4096).fill(0xee)),
   };
-  const c = await runSelftest(dir, wrong, () => {});
+  const c = await runSelftest(dir, wrong, wrongCoder, () => {});
   assert.ok(c.failed > 0);
   assert.equal(c.passed, expectedCpuJudged(dir));
   assert.equal(c.passedOnCpu.length, c.passed);

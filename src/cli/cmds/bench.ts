@@ -10,6 +10,7 @@ import { UsageError } from '../../errors.js';
 import { backendOptions, openBackend, type BackendArgs } from '../backendOptions.js';
 import { benchSealCommand } from './benchSeal.js';
 import { benchLoaderCommand } from './benchLoader.js';
+import { benchEcCommand } from './benchEc.js';
 import type { PoraBackend } from '../../backend/backend.js';
 import { measureHashrate, syntheticResidentSource, type HashrateResult } from '../../backend/hashrate.js';
 
@@ -87,6 +88,7 @@ export const BENCH_SUBCOMMANDS: CommandModule<object, never>[] = [
   hashrateCommand as unknown as CommandModule<object, never>,
   benchSealCommand as unknown as CommandModule<object, never>,
   benchLoaderCommand as unknown as CommandModule<object, never>,
+  benchEcCommand as unknown as CommandModule<object, never>,
 ];
 
 export const benchCommand: CommandModule = {
