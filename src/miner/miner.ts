@@ -372,7 +372,10 @@ export class Miner {
     const outcome = await this.o.chain.submit(answer);
     this.count(outcome.result, hit, a.wc.context.epoch, outcome);
     const tail = outcome.reason ? `: ${outcome.reason}` : outcome.txHash ? ` (tx ${outcome.txHash})` : '';
-    this.o.log.info(`answer epoch ${a.wc.context.epoch} recallPosition ${hit.recallPosition} sealOffset ${hit.sealOffset}: ${outcome.result}${tail}`);
+    // A reverted or failed answer is a warning (the dashboard lists warnings); accepted and stale are routine.
+    const bad = outcome.result === 'reverted' || outcome.result === 'error';
+    const say = (line: string): void => (bad ? this.o.log.warn(line) : this.o.log.info(line));
+    say(`answer epoch ${a.wc.context.epoch} recallPosition ${hit.recallPosition} sealOffset ${hit.sealOffset}: ${outcome.result}${tail}`);
     this.o.onSubmission?.(outcome, answer);
   }
 
