@@ -16,7 +16,7 @@ import type { PoraAnswer, SubmitResult } from '../types.js';
 import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type WorkerContextView } from './ports.js';
 import type { FlowFollower } from './flowFollower.js';
 import type { Sealer } from './sealer.js';
-import type { FlowProofs } from './flowProofs.js';
+import { sealProof } from './flowProofs.js';
 
 const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
 const HASHRATE_LOG_MS = 30_000;
@@ -33,7 +33,6 @@ export interface MinerOptions extends MinerDeps {
   syncSeconds: number;
   follower: FlowFollower;
   sealer: Sealer;
-  proofs: FlowProofs;
   /** The sealed loads to mine (default `store.loadSource()`); cli/ passes one with read metrics. */
   loadSource?: LoadSource;
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
@@ -346,7 +345,7 @@ export class Miner {
     let answer: PoraAnswer;
     try {
       const sealedContextDigest = await this.o.chain.sealedContextDigest(hit.recallPosition);
-      const merkleProof = await this.o.proofs.proofForSeal(hit.recallPosition / SECTORS_PER_SEAL_N, a.wc.context.flowLength);
+      const merkleProof = await sealProof(this.o.store, this.o.flowTree, hit.recallPosition / SECTORS_PER_SEAL_N, a.wc.context.flowLength);
       answer = {
         contextDigest: a.wc.context.digest,
         nonce: hit.nonce,
