@@ -17,6 +17,7 @@ import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, t
 import type { FlowFollower } from './flowFollower.js';
 import type { Sealer } from './sealer.js';
 import { sealProof } from './flowProofs.js';
+import { HitGate } from './hitGate.js';
 
 const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
 const HASHRATE_LOG_MS = 30_000;
@@ -101,12 +102,16 @@ export class Miner {
   private readonly deviceNonces = new Map<string, number>();
   private readonly answers: AnswerRecord[] = [];
   private guardReason: string | null = null;
+  /** Why the miner stopped by itself (a loop failed); null while running or after stop(). */
+  failure: Error | null = null;
+  private readonly gate: HitGate;
 
   constructor(o: MinerOptions) {
     this.o = o;
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
     this.windowStart = this.startedAt;
+    this.gate = new HitGate(o.store);
   }
 
   get device(): string {
@@ -154,7 +159,7 @@ export class Miner {
     const c = this.counts;
     return (
       `summary: up ${formatDuration(secs)}, ${this.totals.nonces} nonces (average ${devices}), ${this.totals.hits} hits ` +
-      `(${this.totals.rejected} refused by the CPU re-check), submissions accepted ${c.accepted}, reverted ${c.reverted}, stale ${c.stale}, error ${c.error}`
+      `(${this.totals.rejected} refused by the re-checks), submissions accepted ${c.accepted}, reverted ${c.reverted}, stale ${c.stale}, error ${c.error}`
     );
   }
 
@@ -163,6 +168,7 @@ export class Miner {
       p.catch((e: unknown) => {
         if (this.stopCtl.signal.aborted) return;
         this.o.log.warn(`${name} loop stopped: ${(e as Error).message}`);
+        this.failure = new Error(`the ${name} loop failed: ${(e as Error).message}`, { cause: e });
         this.stopCtl.abort();
       });
     this.loops = [
@@ -286,9 +292,12 @@ export class Miner {
       for (const hit of res.hits) {
         this.totals.hits++;
         this.o.metrics?.recordHit(dev);
-        if (hit.recallPosition === 0n) {
-          // Seal 0 of load 0: leaf 0 is the flow's placeholder and can never be proven.
-          this.o.metrics?.recordHitRejected('seal0_load0');
+        // Every hit of every backend passes the gate (hitGate.ts) before it can reach the submitter.
+        const refused = await this.gate.check(a.job, hit);
+        if (refused) {
+          this.totals.rejected++;
+          this.o.metrics?.recordHitRejected(refused.reason);
+          if (refused.reason !== 'seal0_load0') this.o.log.warn(`${refused.detail}; not submitted`);
           continue;
         }
         this.queue.push({ hit, active: a });
