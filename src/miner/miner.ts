@@ -103,6 +103,8 @@ export class Miner {
   private readonly deviceNonces = new Map<string, number>();
   private readonly answers: AnswerRecord[] = [];
   private guardReason: string | null = null;
+  /** Why the miner stopped by itself (a loop failed); null while running or after stop(). */
+  failure: Error | null = null;
   private readonly gate: HitGate;
 
   constructor(o: MinerOptions) {
@@ -167,6 +169,7 @@ export class Miner {
       p.catch((e: unknown) => {
         if (this.stopCtl.signal.aborted) return;
         this.o.log.warn(`${name} loop stopped: ${(e as Error).message}`);
+        this.failure = new Error(`the ${name} loop failed: ${(e as Error).message}`, { cause: e });
         this.stopCtl.abort();
       });
     this.loops = [
