@@ -18,7 +18,7 @@ import type { FlowFollower } from './flowFollower.js';
 import { sleep, supervisedLoop, type LoopOptions } from '../watchdog/loop.js';
 import type { Progress, Watchdog } from '../watchdog/watchdog.js';
 import type { Sealer } from './sealer.js';
-import type { FlowProofs } from './flowProofs.js';
+import { sealProof } from './flowProofs.js';
 import { HitGate } from './hitGate.js';
 
 const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
@@ -38,7 +38,6 @@ export interface MinerOptions extends MinerDeps {
   syncSeconds: number;
   follower: FlowFollower;
   sealer: Sealer;
-  proofs: FlowProofs;
   /** The sealed loads to mine (default `store.loadSource()`); cli/ passes one with read metrics. */
   loadSource?: LoadSource;
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
@@ -349,7 +348,7 @@ export class Miner {
     let answer: PoraAnswer;
     try {
       const sealedContextDigest = await this.o.chain.sealedContextDigest(hit.recallPosition);
-      const merkleProof = await this.o.proofs.proofForSeal(hit.recallPosition / SECTORS_PER_SEAL_N, a.wc.context.flowLength);
+      const merkleProof = await sealProof(this.o.store, this.o.flowTree, hit.recallPosition / SECTORS_PER_SEAL_N, a.wc.context.flowLength);
       answer = {
         contextDigest: a.wc.context.digest,
         nonce: hit.nonce,

@@ -21,7 +21,6 @@ import type { SubmitPolicy } from '../../chain/submitter.js';
 import { DirDataSource } from '../../miner/dataSource.js';
 import { FlowFollower } from '../../miner/flowFollower.js';
 import { Sealer } from '../../miner/sealer.js';
-import { FlowProofs } from '../../miner/flowProofs.js';
 import { Miner } from '../../miner/miner.js';
 import type { SubmitOutcomeView } from '../../miner/ports.js';
 import type { PoraAnswer } from '../../types.js';
@@ -117,7 +116,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const chain = bindMinerChain(client, submitPolicy(c));
     const source = new DirDataSource(join(c.dataDir, 'files'));
     const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
-    const follower = new FlowFollower({ chain, store, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
+    const follower = new FlowFollower({ chain, store, flowTree: store.flowTree, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
     // A shard holds load L iff L mod numShards == shardId (spec §3.2).
     const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
@@ -129,6 +128,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       store,
       backend,
       source,
+      flowTree: store.flowTree,
       minerId,
       log,
       metrics,
@@ -140,7 +140,6 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       syncSeconds: o.syncSeconds ?? c.mineContextQuerySeconds,
       follower,
       sealer,
-      proofs: new FlowProofs(store),
       loadSource: store.loadSource({ metrics, minable: holds }),
       ...(o.onSubmission ? { onSubmission: o.onSubmission } : {}),
       // The temperature guard holds a GPU search only; a CPU backend is not the hot card.
