@@ -58,8 +58,8 @@ export class Sealer {
     this.ranges = new EpochRangeCache(o.chain);
   }
 
-  /** Seals what can be sealed now; returns the number of seals committed. */
-  async sealPending(signal?: AbortSignal): Promise<number> {
+  /** Seals what can be sealed now; returns the number of seals committed. `onProgress` after each load (the watchdog). */
+  async sealPending(signal?: AbortSignal, onProgress?: () => void): Promise<number> {
     const holds = this.o.holds ?? (() => true);
     // The store's queue of complete, not fully sealed loads, ascending: nothing to do costs O(1).
     let load = this.o.store.nextUnsealedLoad(0n);
@@ -96,6 +96,7 @@ export class Sealer {
       sealedCount += wanted.length;
       this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
       logRepeated(this.o.log, 'loads sealed', '', `sealed ${wanted.length} seal(s) of load ${load}`);
+      onProgress?.();
     }
     return sealedCount;
   }
