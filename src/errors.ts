@@ -15,6 +15,10 @@ export const MinerErrorCode = {
   STORE_ERROR: 'STORE_ERROR',
   PEER_DATA_INVALID: 'PEER_DATA_INVALID',
   TIMEOUT: 'TIMEOUT',
+  /** The mining service stopped by itself (a loop failed): the process exits non-zero. */
+  MINING_STOPPED: 'MINING_STOPPED',
+  /** Ctrl+C / SIGTERM arrived while the work was under way (e.g. during devnet setup). */
+  INTERRUPTED: 'INTERRUPTED',
 } as const;
 export type MinerErrorCode = (typeof MinerErrorCode)[keyof typeof MinerErrorCode];
 

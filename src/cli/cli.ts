@@ -1,16 +1,10 @@
 /**
  * The yargs CLI factory, shared by the bin and by tests (lodestar's `getLodestarCli`).
- * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable.
+ * Every flag can also come from a `ZG_MINER_<FLAG>` environment variable. Commands are rows of
+ * ./commands.ts, loaded only when they run: add new commands there, not here.
  */
 import yargs, { type Argv } from 'yargs';
-import { mineCommand } from './cmds/mine.js';
-import { devnetCommand } from './cmds/devnet.js';
-import { importCommand } from './cmds/import.js';
-import { verifyCommand } from './cmds/verify.js';
-import { selftestCommand } from './cmds/selftest.js';
-import { benchCommand } from './cmds/bench.js';
-import { devicesCommand } from './cmds/devices.js';
-import { ecCommand } from './cmds/ec.js';
+import { COMMANDS, lazyCommand } from './commands.js';
 import { LOG_LEVELS, log, type LogLevel } from '../log/logger.js';
 import { gitCommit, packageVersion } from '../buildInfo.js';
 
@@ -35,14 +29,7 @@ export function getCli(argv: string[]): Argv {
       // A command printing JSON keeps stdout for the JSON: its log lines go to stderr.
       if (a['json'] === true) log.configure({ sinks: { out: (t) => process.stderr.write(t), err: (t) => process.stderr.write(t) } });
     })
-    .command(mineCommand)
-    .command(devnetCommand)
-    .command(importCommand)
-    .command(verifyCommand)
-    .command(selftestCommand)
-    .command(benchCommand)
-    .command(devicesCommand)
-    .command(ecCommand)
+    .command(COMMANDS.map(lazyCommand))
     .demandCommand(1, 'Name a command: zg-miner --help lists them.')
     .recommendCommands()
     .strict()

@@ -58,8 +58,8 @@ export class Sealer {
     this.ranges = new EpochRangeCache(o.chain);
   }
 
-  /** Seals what can be sealed now; returns the number of seals committed. */
-  async sealPending(signal?: AbortSignal): Promise<number> {
+  /** Seals what can be sealed now; returns the number of seals committed. `onProgress` after each load (the watchdog). */
+  async sealPending(signal?: AbortSignal, onProgress?: () => void): Promise<number> {
     const holds = this.o.holds ?? (() => true);
     const todo = this.o.store.completeLoads().filter((l) => holds(l) && this.o.store.sealedMask(l) !== FULL_MASK);
     if (todo.length === 0) return 0;
@@ -91,6 +91,7 @@ export class Sealer {
       sealedCount += wanted.length;
       this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
       logRepeated(this.o.log, 'loads sealed', '', `sealed ${wanted.length} seal(s) of load ${load}`);
+      onProgress?.();
     }
     return sealedCount;
   }

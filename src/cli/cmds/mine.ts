@@ -11,7 +11,8 @@ import { loadConfig, type MinerConfig } from '../../config/config.js';
 import { SealedStore } from '../../store/sealedStore.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { startMetricsServer, DEFAULT_METRICS_ADDRESS, type MetricsServer } from '../../metrics/server.js';
-import { createBackend, type BackendChoice, type GpuOptions } from '../backendFactory.js';
+import { createMiningBackend, type BackendChoice, type GpuOptions, type MiningBackendOptions } from '../backendFactory.js';
+import type { PoraBackend } from '../../backend/backend.js';
 import { backendKind, backendOptions, backendTuning, type BackendArgs } from '../backendOptions.js';
 import { ChainClient } from '../../chain/chainClient.js';
 import { bindMinerChain } from '../../chain/minerChain.js';
@@ -20,7 +21,6 @@ import type { SubmitPolicy } from '../../chain/submitter.js';
 import { DirDataSource } from '../../miner/dataSource.js';
 import { FlowFollower } from '../../miner/flowFollower.js';
 import { Sealer } from '../../miner/sealer.js';
-import { FlowProofs } from '../../miner/flowProofs.js';
 import { Miner } from '../../miner/miner.js';
 import type { SubmitOutcomeView } from '../../miner/ports.js';
 import type { PoraAnswer } from '../../types.js';
@@ -33,6 +33,7 @@ import { healthOptions, healthSettings, type HealthArgs, type HealthSettings } f
 import { statusBuilder } from '../status.js';
 import { runPreflight, type PreflightCheck } from '../../preflight/preflight.js';
 import { miningPreflight } from '../miningPreflight.js';
+import { Watchdog } from '../../watchdog/watchdog.js';
 
 export interface MiningServiceOptions {
   config: MinerConfig;
@@ -52,6 +53,10 @@ export interface MiningServiceOptions {
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
   /** More local checks to pass before the first transaction (another listen address, say). */
   preflight?: PreflightCheck[];
+  /** A loop silent this long is logged and restarted (default miner.ts DEFAULT_STALL_SECONDS; --stall-seconds). */
+  stallSeconds?: number;
+  /** Opens the backend (default createMiningBackend: GPU with CPU failover); tests inject a failing one. */
+  openBackend?: (o: MiningBackendOptions) => Promise<PoraBackend>;
 }
 
 export interface MiningService {
@@ -90,11 +95,14 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
   try {
     // Everything that can fail locally fails here, before a registration is paid for.
     await runPreflight([...miningPreflight({ config: c, client, metricsAddress: o.metricsAddress, warn: log.warn }), ...(o.preflight ?? [])]);
-    const backend = await createBackend({
+    let onSwitch = (_: { kind: string; device: string }): void => {};
+    const backend = await (o.openBackend ?? createMiningBackend)({
       backend: o.backend,
       cpuPercentage: c.minerCpuPercentage,
       ...(o.threads !== undefined ? { threads: o.threads } : {}),
       ...(o.gpu !== undefined ? { gpu: o.gpu } : {}),
+      events: log,
+      onSwitch: (i) => onSwitch(i),
     });
     cleanups.push(() => backend.dispose());
     log.info(`backend ${backend.info.kind}: ${backend.info.device} (${backend.info.threads} thread(s))`);
@@ -103,6 +111,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId });
     cleanups.push(() => store.close());
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
+    onSwitch = (i) => metrics.setBackend(i.kind, i.device);
     metrics.setSealedSectors(store.stats().sealedSectors);
     const hs = o.health ?? {};
     const health = new HealthMonitor({ ...hs, log, onReadings: (gpus) => metrics.setGpuHealth(gpus) });
@@ -113,15 +122,19 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const chain = bindMinerChain(client, submitPolicy(c));
     const source = new DirDataSource(join(c.dataDir, 'files'));
     const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
-    const follower = new FlowFollower({ chain, store, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
+    const follower = new FlowFollower({ chain, store, flowTree: store.flowTree, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
     // A shard holds load L iff L mod numShards == shardId (spec §3.2).
     const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
+    const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
+    watchdog.start();
+    cleanups.push(async () => watchdog.stop());
     const miner = new Miner({
       chain,
       store,
       backend,
       source,
+      flowTree: store.flowTree,
       minerId,
       log,
       metrics,
@@ -133,12 +146,15 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       syncSeconds: o.syncSeconds ?? c.mineContextQuerySeconds,
       follower,
       sealer,
-      proofs: new FlowProofs(store),
       loadSource: store.loadSource({ metrics, minable: holds }),
       ...(o.onSubmission ? { onSubmission: o.onSubmission } : {}),
       // The temperature guard holds a GPU search only; a CPU backend is not the hot card.
       ...(backend.info.kind === 'gpu' ? { guard: health } : {}),
       healthLine: () => health.line(),
+      watchdog,
+      ...(o.stallSeconds !== undefined ? { stallSeconds: o.stallSeconds } : {}),
+      // Each try waits up to 15 intervals for its receipt, then one interval (chain/submitter.ts).
+      submitSeconds: (c.submission.maxRetries + 1) * 16 * Math.max(1, c.submission.intervalSecs),
     });
     const status = statusBuilder({ miner, metrics, backend: backend.info, health, log, ...(hs.temperatureLimit !== undefined ? { temperatureLimit: hs.temperatureLimit } : {}) });
     const server: MetricsServer = await startMetricsServer({ address: o.metricsAddress, metrics, status });
@@ -163,10 +179,11 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
 }
 
 /**
- * Runs `stop` on the first SIGINT/SIGTERM and force-exits on the second.
+ * Runs `stop` on the first SIGINT/SIGTERM and force-exits (130) on the second, after `force`: the
+ * synchronous cleanup that must happen even then (devnet: kill anvil, remove its temp dir).
  * Returns a function that removes the handlers.
  */
-export function onShutdownSignal(stop: (signal: string) => void, log: Logger = processLog): () => void {
+export function onShutdownSignal(stop: (signal: string) => void, log: Logger = processLog, force?: () => void): () => void {
   let count = 0;
   const handler = (signal: NodeJS.Signals): void => {
     count++;
@@ -174,8 +191,12 @@ export function onShutdownSignal(stop: (signal: string) => void, log: Logger = p
       log.info(`${signal}: stopping (press Ctrl+C again to force)`);
       stop(signal);
     } else {
-      process.stderr.write('forced exit\n');
-      process.exit(130);
+      try {
+        force?.();
+      } finally {
+        process.stderr.write('forced exit\n');
+        process.exit(130);
+      }
     }
   };
   process.on('SIGINT', handler);
@@ -184,6 +205,31 @@ export function onShutdownSignal(stop: (signal: string) => void, log: Logger = p
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+}
+
+/**
+ * Waits until Ctrl+C/SIGTERM (a clean stop) or until the miner stops by itself, then stops the
+ * service. A stop the operator did not ask for is a failure: it throws, so the process exits
+ * non-zero and a supervisor (systemd, Docker restart policy) restarts it.
+ * @throws {MinerError} MINING_STOPPED naming the loop that failed.
+ */
+export async function runUntilStopped(service: MiningService, log: Logger = processLog): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const off = onShutdownSignal(() => {
+      void service.stop().then(() => {
+        off();
+        resolve();
+      });
+    }, log);
+    void service.miner.stopped.then(() =>
+      service.stop().then(() => {
+        off();
+        resolve();
+      })
+    );
+  });
+  const failure = service.miner.failure;
+  if (failure) throw new MinerError('MINING_STOPPED', `mining stopped: ${failure.message}`);
 }
 
 interface MineArgs extends BackendArgs, HealthArgs {
@@ -224,19 +270,6 @@ export const mineCommand: CommandModule<object, MineArgs> = {
       metricsAddress: args['metrics-address'],
       health: healthSettings(args),
     });
-    await new Promise<void>((resolve) => {
-      const off = onShutdownSignal(() => {
-        void service.stop().then(() => {
-          off();
-          resolve();
-        });
-      });
-      void service.miner.stopped.then(() =>
-        service.stop().then(() => {
-          off();
-          resolve();
-        })
-      );
-    });
+    await runUntilStopped(service);
   },
 };
