@@ -108,7 +108,9 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     log.info(`backend ${backend.info.kind}: ${backend.info.device} (${backend.info.threads} thread(s))`);
     const minerId = await resolveMinerId({ client, configId: c.minerId, dataDir: c.dataDir, log: log.info });
     log.info(`miner id ${toHex(minerId)}, PoraMine ${c.mineContractAddress}, Flow ${c.logContractAddress}, rpc ${c.rpcEndpoint}`);
-    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId });
+    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
+    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
+    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId, sealable: holds });
     cleanups.push(() => store.close());
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
     onSwitch = (i) => metrics.setBackend(i.kind, i.device);
@@ -123,8 +125,6 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const source = new DirDataSource(join(c.dataDir, 'files'));
     const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
     const follower = new FlowFollower({ chain, store, flowTree: store.flowTree, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
-    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
-    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();
