@@ -191,7 +191,7 @@ export class SealedStore {
       const contexts = await open_('contexts.bin');
       const roots = await open_('roots.bin');
       const checkpoint = await readCheckpoint(dir, opts.minerId);
-      const sealable = opts.sealable ?? (() => true);
+      const sealable = opts.sealable ?? null;
       const table = checkpoint === null ? new LoadTable(sealable) : new LoadTable(sealable, checkpoint.image);
       const size = (await journal.stat()).size;
 
