@@ -87,32 +87,11 @@ function keccak() {
       [0, 1, 2, 3]
     );
   }
-  // The verifier's Merkle leaves are keccak256 of 256-byte sectors: two blocks (rate 136). The
-  // first permutation absorbs bytes 0..135 into a 200-byte state in memory; the second XORs the
-  // state with bytes 136..255 and the padding (0x01 at byte 256, 0x80 at byte 271 of the stream).
+  // Longer messages (a 256-byte flow sector: two blocks of the 136-byte rate) absorb through a
+  // 200-byte state in memory: this permutes the 25 lanes at `dst` in place.
   L.push('');
-  L.push('/** Keccak-f[1600] of the first 136 bytes at `src` (zero state) into the 200-byte state at `dst`. */');
-  keccakFunction(
-    L,
-    'keccakAbsorb136(src: usize, dst: usize, rc: usize)',
-    (i) => (i < 17 ? `load<u64>(src, ${8 * i})` : '0'),
-    Array.from({ length: 25 }, (_, i) => i)
-  );
-  L.push('');
-  L.push('/** keccak256 of 256 bytes whose first 136 `keccakAbsorb136` put in `state`: the last 120 at `src`. */');
-  keccakFunction(
-    L,
-    'keccak256Tail120(state: usize, src: usize, dst: usize, rc: usize)',
-    (i) =>
-      i < 15
-        ? `load<u64>(state, ${8 * i}) ^ load<u64>(src, ${8 * i})`
-        : i === 15
-          ? `load<u64>(state, 120) ^ 0x01`
-          : i === 16
-            ? `load<u64>(state, 128) ^ 0x8000000000000000`
-            : `load<u64>(state, ${8 * i})`,
-    [0, 1, 2, 3]
-  );
+  L.push('/** Keccak-f[1600] of the 25 lanes at `dst`, in place (for multi-block messages). */');
+  keccakFunction(L, 'keccakPermute(dst: usize, rc: usize)', (i) => `load<u64>(dst, ${8 * i})`, [...Array(25).keys()]);
   return L.join('\n') + '\n';
 }
 

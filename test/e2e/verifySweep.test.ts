@@ -25,7 +25,8 @@ import { readVerifyView } from '../../src/chain/verifyView.js';
 import { DirDataSource } from '../../src/miner/dataSource.js';
 import { FlowFollower } from '../../src/miner/flowFollower.js';
 import { Sealer } from '../../src/miner/sealer.js';
-import { FlowProofs } from '../../src/miner/flowProofs.js';
+import { sealProof } from '../../src/miner/flowProofs.js';
+import { PersistedFlowTree } from '../../src/store/persistedFlowTree.js';
 import { createReferenceBackend } from '../../src/backend/referenceBackend.js';
 import { verifyAnswer } from '../../src/verify/verifyAnswer.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
@@ -45,6 +46,7 @@ const prng = new Prng(SEED);
 let chain: TestChain;
 let dir: string;
 const store = new MemoryStore();
+let tree: PersistedFlowTree;
 
 interface Mine {
   name: string;
@@ -60,6 +62,8 @@ let mines: Mine[] = [];
 before(async () => {
   chain = await startTestChain();
   dir = mkdtempSync(join(tmpdir(), 'zg-sweep-'));
+  tree = await PersistedFlowTree.open(join(dir, 'tree'));
+  store.flowTree = tree;
   const d = chain.deployment;
   const mine2 = await deployStandaloneMine(chain.anvil.rpcUrl, chain.anvil.keys[2]!, loadContracts(defaultContractsPath(REPO_ROOT)), d.flow, TEST_MINE_PARAMS, 3n);
   const client2 = new ChainClient({ rpcUrl: chain.anvil.rpcUrl, mineAddress: mine2, flowAddress: d.flow, minerKey: chain.minerKey, pollingMs: 100 });
@@ -76,7 +80,7 @@ before(async () => {
   await chain.dev.advanceEpoch();
   const minerChain = bindMinerChain(chain.client);
   const quiet = { info: () => undefined, warn: (l: string) => process.stderr.write(`# ${l}\n`) };
-  const follower = new FlowFollower({ chain: minerChain, store, source, stateFile: join(dir, 'follower.json'), fromBlock: d.flowDeployBlock, log: quiet });
+  const follower = new FlowFollower({ chain: minerChain, store, flowTree: tree, source, stateFile: join(dir, 'follower.json'), fromBlock: d.flowDeployBlock, log: quiet });
   await follower.poll();
   const sealer = new Sealer({ chain: minerChain, store, backend: createReferenceBackend(), minerId: mines[0]!.minerId, log: quiet });
   await sealer.sealPending();
@@ -85,6 +89,7 @@ before(async () => {
 
 after(async () => {
   mines[1]?.client.destroy();
+  await tree?.close();
   await chain?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -114,7 +119,7 @@ async function findAnswer(m: Mine): Promise<PoraAnswer> {
       sealOffset: BigInt(sealOffset),
       sealedContextDigest: store.contexts.get(`${off}:${sealOffset}`)!,
       sealedData,
-      merkleProof: m.sealed ? await new FlowProofs(store).proofForSeal(recallPosition / 16n, wc.context.flowLength) : [],
+      merkleProof: m.sealed ? await sealProof(store, tree, recallPosition / 16n, wc.context.flowLength) : [],
     };
   }
   throw new Error(`${m.name}: no answer meeting the target in 20000 nonces`);
