@@ -31,7 +31,8 @@ export interface MinerStore {
   readSealedSeal(loadIndex: bigint, sealIndex: number): Promise<Uint8Array>;
   loadRoot(loadIndex: bigint): Uint8Array | null;
   sealRoots(loadIndex: bigint): Uint8Array[] | null;
-  completeLoads(): bigint[];
+  /** The lowest complete load ≥ `from` that this miner seals and that is not fully sealed, or null (O(1) when none). */
+  nextUnsealedLoad(from: bigint): bigint | null;
   loadSource(): LoadSource;
   stats(): { knownSectors: bigint; sealedSectors: bigint; completeLoads: number; sealedLoads: number };
 }

@@ -93,7 +93,9 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     await client.checkPoraVersion();
     const minerId = await resolveMinerId({ client, configId: c.minerId, dataDir: c.dataDir, log: log.info });
     log.info(`miner id ${toHex(minerId)}, PoraMine ${c.mineContractAddress}, Flow ${c.logContractAddress}, rpc ${c.rpcEndpoint}`);
-    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId });
+    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
+    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
+    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId, sealable: holds });
     log.info(loaderSettingsLine());
     cleanups.push(() => store.close());
     let onSwitch = (_: { kind: string; device: string }): void => {};
@@ -120,8 +122,6 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const source = new DirDataSource(join(c.dataDir, 'files'));
     const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
     const follower = new FlowFollower({ chain, store, flowTree: store.flowTree, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
-    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
-    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();
