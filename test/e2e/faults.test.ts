@@ -204,9 +204,9 @@ test('mine runs with the loader environment the benchmarks measured (128 pool th
   const env = { ...process.env };
   for (const k of ['UV_THREADPOOL_SIZE', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_']) delete env[k];
   const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0'], { env });
-  const line = await run.waitFor(/store reads: /, 60_000);
+  const line = await run.waitFor(/store reads: /, 45_000);
   assert.match(line, /store reads: 128 libuv pool threads, malloc thresholds raised$/);
-  await run.waitFor(/dashboard on/, 60_000);
+  await run.waitFor(/dashboard on/, 45_000);
   // A SIGINT to the launcher's pid alone (as a supervisor sends it) reaches the miner.
   run.child.kill('SIGINT');
   const { code } = await run.exit;
@@ -220,7 +220,7 @@ test('mine: when its launcher is killed (kill -9), the re-executed miner dies to
   const env = { ...process.env };
   delete env['MALLOC_MMAP_THRESHOLD_'];
   const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0'], { env });
-  await run.waitFor(/dashboard on/, 60_000);
+  await run.waitFor(/dashboard on/, 45_000);
   const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
   assert.equal(kids.length, 1, `children of the launcher: ${kids.join(',')}`);
   run.child.kill('SIGKILL');

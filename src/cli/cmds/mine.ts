@@ -275,6 +275,9 @@ export const mineCommand: CommandModule<object, MineArgs> = {
     });
     const child = await withLoaderEnv();
     if (child !== null) return void (process.exitCode = child);
+    // Ctrl+C while starting: remembered, and the service stops as soon as it is up (a second forces).
+    let interrupted = false;
+    const offEarly = onShutdownSignal(() => void (interrupted = true));
     const service = await startMiningService({
       config,
       backend: backendKind(args),
@@ -282,7 +285,8 @@ export const mineCommand: CommandModule<object, MineArgs> = {
       gpu,
       metricsAddress: args['metrics-address'],
       health: healthSettings(args),
-    });
+    }).finally(offEarly);
+    if (interrupted) return service.stop();
     await runUntilStopped(service);
   },
 };
