@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig, type MinerConfig } from '../../config/config.js';
 import { SealedStore } from '../../store/sealedStore.js';
+import { hashFile } from '../../store/loadHash.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { startMetricsServer, DEFAULT_METRICS_ADDRESS, type MetricsServer } from '../../metrics/server.js';
 import { createMiningBackend, type BackendChoice, type GpuOptions, type MiningBackendOptions } from '../backendFactory.js';
@@ -127,7 +128,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const chain = bindMinerChain(client, submitPolicy(c));
     const source = new DirDataSource(join(c.dataDir, 'files'));
     const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
-    const follower = new FlowFollower({ chain, store, flowTree: store.flowTree, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
+    const follower = new FlowFollower({ chain, store, flowTree: store.flowTree, hashFile, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();
