@@ -15,6 +15,8 @@ export const MinerErrorCode = {
   STORE_ERROR: 'STORE_ERROR',
   PEER_DATA_INVALID: 'PEER_DATA_INVALID',
   TIMEOUT: 'TIMEOUT',
+  /** The mining service stopped by itself (a loop failed): the process exits non-zero. */
+  MINING_STOPPED: 'MINING_STOPPED',
 } as const;
 export type MinerErrorCode = (typeof MinerErrorCode)[keyof typeof MinerErrorCode];
 

@@ -34,6 +34,9 @@ export const MAX_MINING_LENGTH = 1n << 35n;
 export const PORA_VERSION = 1n;
 export const UINT256_MAX = (1n << 256n) - 1n;
 export const UINT64_MAX = (1n << 64n) - 1n;
+/** The ABI error a Solidity ≥0.8 checked operation raises, as verdict reasons: overflow, division by zero. */
+export const PANIC_OVERFLOW = 'Panic(0x11)';
+export const PANIC_DIVISION_BY_ZERO = 'Panic(0x12)';
 
 /** keccak256 of the empty string. */
 export const EMPTY_HASH_HEX = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470';

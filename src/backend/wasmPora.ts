@@ -14,6 +14,8 @@ import { instantiateWasm, projectWasm, type WasmModule } from '../wasmModule.js'
 /** Largest two-phase (`pads` then `scan`) batch of a worker: wasm slots, 16.2 KiB each. */
 export const MAX_PAD_SLOTS = 64;
 const BYTES_PER_SLOT_PAD = 16384;
+/** hashLoad's output: 64 seal roots and the load root. */
+export const HASH_LOAD_OUT = 65 * 32;
 
 interface PoraExports {
   memory: { buffer: ArrayBuffer };
@@ -29,6 +31,8 @@ interface PoraExports {
   scanLoad(slot: number, load: number, maskLo: number, maskHi: number): number;
   seedPtr(): number;
   sealChain(buf: number, unsealMode: number): void;
+  keccak256of256(src: number, dst: number): void;
+  hashLoad(src: number, out: number, leafZero: number): void;
 }
 
 /** The compiled module (dist/wasm/pora.wasm), compiled once per thread. */
@@ -258,6 +262,35 @@ export class WasmPora {
         hits.push({ k, chunkOffset, sealOffset: index, quality: this.hitQuality(), sealedData: this.loadSeal(index) });
     }
     return { hits, stats };
+  }
+
+  /**
+   * The 64 level-4 seal roots and the level-10 root of a 256 KiB load of unsealed flow data
+   * (core/flowTree.ts hashLoad is the oracle); `leafZero` for load 0 (its leaf 0 is 0x00…00).
+   * Roots are written into `out` (64 × 32 seal roots, then the load root): 2080 bytes.
+   */
+  hashLoadInto(load: Uint8Array, leafZero: boolean, out: Uint8Array): void {
+    checkLen(load, BYTES_PER_LOAD, 'load');
+    this.ensureSlots(3); // 32 KiB of leaf scratch in the slot region, then the output
+    const src = this.#x.loadPtr();
+    this.#mem.set(load, src);
+    const dst = this.#x.slotPtr(0) + 32768;
+    this.#x.hashLoad(src, dst, leafZero ? 1 : 0);
+    out.set(this.#mem.subarray(dst, dst + HASH_LOAD_OUT));
+  }
+
+  /** keccak256 of each 256-byte sector of `data` into `out` (32 bytes per sector). */
+  sectorLeavesInto(data: Uint8Array, out: Uint8Array): void {
+    const n = data.length / 256;
+    if (!Number.isInteger(n) || out.length < n * 32) throw new RangeError(`sectorLeaves: ${data.length} bytes is not whole sectors, or out is short`);
+    const src = this.#x.loadPtr();
+    const dst = this.#x.slotPtr(0);
+    for (let o = 0; o < n; o += 64) {
+      const k = Math.min(64, n - o); // 16 KiB of input per call fits the load region, 2 KiB of leaves the slot
+      this.#mem.set(data.subarray(o * 256, (o + k) * 256), src);
+      for (let i = 0; i < k; i++) this.#x.keccak256of256(src + i * 256, dst + i * 32);
+      out.set(this.#mem.subarray(dst, dst + k * 32), o * 32);
+    }
   }
 
   #copy(p: number, n: number): Uint8Array {

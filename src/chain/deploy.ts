@@ -3,7 +3,7 @@
  * FixedPrice, ChunkLinearReward and FixedPriceFlow, each behind UpgradeableBeacon + BeaconProxy,
  * then initialises them in upstream order. Used by the devnet and the e2e tests.
  */
-import { ContractFactory, Contract, Interface, type Signer } from 'ethers';
+import { ContractFactory, Contract, Interface, JsonRpcProvider, Wallet, type Signer } from 'ethers';
 import { artifact, type ContractSet } from './contracts.js';
 import { MinerError } from '../errors.js';
 
@@ -118,4 +118,44 @@ export async function deployMarketEnabled(set: ContractSet, signer: Signer, opts
     blocksPerEpoch: opts.blocksPerEpoch,
     mineParams: p,
   };
+}
+
+/**
+ * A second PoraMine deployed directly (no proxy, as upstream's "no-market" set allows) beside an
+ * existing flow, paying a no-op DummyReward. With settings 3 (no seal check, no data proof) its
+ * submit() reaches pora() for any data, so tests can compare the verifier with the real code on
+ * the paths behind the Merkle check. Returns the mine's address.
+ */
+export async function deployStandaloneMine(
+  rpcUrl: string,
+  deployerKey: string,
+  set: ContractSet,
+  flow: string,
+  params: MineParams,
+  settings: bigint
+): Promise<string> {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+  provider.pollingInterval = 100;
+  try {
+    return await deployStandaloneMineWith(new Wallet(deployerKey, provider), set, flow, params, settings);
+  } finally {
+    provider.destroy();
+  }
+}
+
+async function deployStandaloneMineWith(signer: Signer, set: ContractSet, flow: string, params: MineParams, settings: bigint): Promise<string> {
+  const dummy = artifact(set, 'DummyReward');
+  const reward = await new ContractFactory(dummy.abi as never, dummy.bytecode, signer).deploy();
+  await reward.waitForDeployment();
+  const a = artifact(set, 'PoraMine');
+  const impl = await new ContractFactory(a.abi as never, a.bytecode, signer).deploy(settings);
+  await impl.waitForDeployment();
+  const mine = new Contract(await impl.getAddress(), new Interface(a.abi as never), signer);
+  const p = params;
+  await send(mine, 'initialize', [
+    flow,
+    await reward.getAddress(),
+    [p.difficulty, p.targetMineBlocks, p.targetSubmissions, p.maxShards, p.nSubtasks, p.subtaskInterval],
+  ]);
+  return mine.getAddress();
 }

@@ -6,7 +6,8 @@
 import { MinerError, UsageError } from '../errors.js';
 import { createCpuBackend } from '../backend/cpuBackend.js';
 import type { CpuBackendOptions } from '../backend/cpuBackend.js';
-import type { PoraBackend } from '../backend/backend.js';
+import type { BackendInfo, PoraBackend } from '../backend/backend.js';
+import { createFailoverBackend } from '../backend/failover.js';
 // Type-only: erased at build, so CPU-only runs never load Dawn.
 import type { GpuBackendOptions } from '../gpu/gpuBackend.js';
 
@@ -88,4 +89,38 @@ async function autoGpuBackend(opts: BackendOptions): Promise<PoraBackend | null>
     log(`backend auto: GPU unusable (${e.message}); mining on the CPU`);
     return null;
   }
+}
+
+export interface MiningBackendOptions extends BackendOptions {
+  /** Where a lost GPU, its retries and its return are logged. */
+  events: { info(line: string): void; warn(line: string): void };
+  /** Called with the backend in use after each switch (zg_miner_info). */
+  onSwitch?: (info: BackendInfo) => void;
+  /** GPU retry backoff (tests shorten it). */
+  retryMs?: { first: number; max: number };
+}
+
+/**
+ * The backend `mine` runs on: `createBackend`, and when that gives a GPU, the GPU behind a
+ * failover (backend/failover.ts) that mines on the CPU while the GPU is lost and retries the GPU
+ * with backoff. The retry reopens the same kind of adapter the first open chose: for `auto` a
+ * hardware adapter only, never a software one.
+ */
+export async function createMiningBackend(opts: MiningBackendOptions): Promise<PoraBackend> {
+  const first = await createBackend(opts);
+  if (first.info.kind !== 'gpu') return first;
+  const reopen = async (): Promise<PoraBackend> => {
+    if (opts.backend !== 'auto') return createGpuBackend(opts);
+    const gpu = await autoGpuBackend({ ...opts, log: () => {} });
+    if (gpu === null) throw new MinerError('GPU_UNAVAILABLE', 'no usable hardware GPU adapter');
+    return gpu;
+  };
+  return createFailoverBackend({
+    primary: first,
+    reopenPrimary: reopen,
+    openFallback: async () => createCpuBackend(cpuOptions(opts)),
+    log: opts.events,
+    ...(opts.onSwitch ? { onSwitch: opts.onSwitch } : {}),
+    ...(opts.retryMs ? { retryMs: opts.retryMs } : {}),
+  });
 }

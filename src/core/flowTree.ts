@@ -34,6 +34,48 @@ interface Page {
   known: Uint8Array;
 }
 
+/**
+ * Where a FlowTree keeps its complete nodes. The default keeps 1024-node pages in memory; a
+ * persisted tree (store/persistedFlowTree.ts) keeps them in files and reads them on demand.
+ * `get` returns undefined for a node never set; the returned bytes must not be modified.
+ */
+export interface FlowNodeStorage {
+  get(level: number, index: number): Uint8Array | undefined;
+  set(level: number, index: number, value: Uint8Array): void;
+}
+
+/** Sparse in-memory pages of 1024 nodes per level. */
+export class MemoryNodeStorage implements FlowNodeStorage {
+  #levels: Map<number, Page>[] = [];
+
+  get(h: number, i: number): Uint8Array | undefined {
+    const page = this.#levels[h]?.get(Math.floor(i / PAGE_SIZE));
+    const slot = i % PAGE_SIZE;
+    return page !== undefined && page.known[slot] === 1 ? page.hashes.subarray(slot * HASH, (slot + 1) * HASH) : undefined;
+  }
+
+  set(h: number, i: number, v: Uint8Array): void {
+    while (this.#levels.length <= h) this.#levels.push(new Map());
+    const level = this.#levels[h]!;
+    const key = Math.floor(i / PAGE_SIZE);
+    let page = level.get(key);
+    if (page === undefined) {
+      page = { hashes: new Uint8Array(PAGE_SIZE * HASH), known: new Uint8Array(PAGE_SIZE) };
+      level.set(key, page);
+    }
+    const slot = i % PAGE_SIZE;
+    page.hashes.set(v, slot * HASH);
+    page.known[slot] = 1;
+  }
+}
+
+/** What a FlowTree holds besides its nodes (a persisted tree saves and restores it). */
+export interface FlowTreeState {
+  length: number;
+  /** Zero-sector intervals [start, end) in the order they were added (adjacent ones merge on restore). */
+  gaps: [number, number][];
+}
+
 /** A 64-byte scratch buffer: hashing a pair without allocating a concatenation. */
 const pairBuf = new Uint8Array(2 * HASH);
 function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -71,8 +113,10 @@ export function treeHeight(length: bigint | number): number {
 }
 
 export class FlowTree {
-  #levels: Map<number, Page>[] = [];
+  #nodes: FlowNodeStorage;
   #length = 0;
+  /** Zero intervals added since the last `takeNewGaps()` (what a persisted tree appends). */
+  #newGaps: [number, number][] = [];
   /** Sorted, disjoint zero-sector intervals [start, end) created by alignment and padding. */
   #zeroStarts: number[] = [];
   #zeroEnds: number[] = [];
@@ -83,10 +127,66 @@ export class FlowTree {
   #edgeLength = -1;
   #edge: (Uint8Array | undefined)[] = [];
 
-  /** The fresh Flow tree: length 1, leaf 0 = 0x00…00. */
-  constructor() {
-    this.#place(0, 0, FLOW_LEAF_ZERO);
-    this.#length = 1;
+  /**
+   * The fresh Flow tree (length 1, leaf 0 = 0x00…00) over `nodes`, or, with `state`, a tree
+   * restored over nodes that already hold it.
+   */
+  constructor(nodes: FlowNodeStorage = new MemoryNodeStorage(), state?: FlowTreeState) {
+    this.#nodes = nodes;
+    if (state === undefined) {
+      this.#place(0, 0, FLOW_LEAF_ZERO);
+      this.#length = 1;
+      return;
+    }
+    for (const [a, b] of state.gaps) this.#mergeGap(a, b);
+    this.#length = toIndex(state.length, 'flow length');
+  }
+
+  /** The zero intervals added since the last call (for a persisted tree to append). */
+  takeNewGaps(): [number, number][] {
+    const g = this.#newGaps;
+    this.#newGaps = [];
+    return g;
+  }
+
+  /**
+   * Records a complete node known from elsewhere (a verified load's root at level 10): stores it
+   * and every ancestor it completes with a known sibling, up to the first ancestor already known,
+   * which must agree. Returns false when a known node or ancestor disagrees (nothing is stored).
+   */
+  recordNode(level: number, index: bigint | number, value: Uint8Array): boolean {
+    if (value.length !== HASH) throw new RangeError(`recordNode: a node is 32 bytes, got ${value.length}`);
+    let h = checkHeight(level);
+    let i = toIndex(index, 'index');
+    if ((i + 1) * 2 ** h > this.#length)
+      throw new RangeError(`recordNode: node (level ${h}, index ${i}) ends beyond the flow length ${this.#length}`);
+    const writes: [number, number, Uint8Array][] = [];
+    let v = value;
+    for (;;) {
+      const known = this.#get(h, i);
+      if (known !== undefined) {
+        if (!equalBytes(known, v)) return false;
+        break;
+      }
+      writes.push([h, i, v]);
+      const p = Math.floor(i / 2);
+      if ((p + 1) * 2 ** (h + 1) > this.#length || h + 1 >= FLOW_MAX_DEPTH) break;
+      const sibling = this.#get(h, i ^ 1);
+      if (sibling === undefined) break;
+      v = i % 2 === 0 ? hashPair(v, sibling) : hashPair(sibling, v);
+      h += 1;
+      i = p;
+    }
+    for (const [wh, wi, wv] of writes) this.#store(wh, wi, wv.slice());
+    return true;
+  }
+
+  /** A complete node of the current tree (stored, or inside a zero gap), or undefined if unknown. */
+  completeNode(level: number, index: bigint | number): Uint8Array | undefined {
+    const h = checkHeight(level);
+    const i = toIndex(index, 'index');
+    if ((i + 1) * 2 ** h > this.#length) return undefined;
+    return this.#get(h, i)?.slice();
   }
 
   /**
@@ -95,9 +195,7 @@ export class FlowTree {
    */
   static fromLoadRoots(roots: readonly Uint8Array[]): FlowTree {
     if (roots.length === 0) throw new RangeError('fromLoadRoots: need at least one load root');
-    const tree = new FlowTree();
-    tree.#levels = [];
-    tree.#length = 0;
+    const tree = new FlowTree(new MemoryNodeStorage(), { length: 0, gaps: [] });
     for (const r of roots) tree.insertNode(r, LOAD_LEVEL);
     return tree;
   }
@@ -258,12 +356,8 @@ export class FlowTree {
   /** Records [a, b) as zero sectors and places it as maximal aligned all-zero subtrees. */
   #addGap(a: number, b: number): void {
     if (a >= b) return;
-    const last = this.#zeroEnds.length - 1;
-    if (last >= 0 && this.#zeroEnds[last] === a) this.#zeroEnds[last] = b;
-    else {
-      this.#zeroStarts.push(a);
-      this.#zeroEnds.push(b);
-    }
+    this.#mergeGap(a, b);
+    this.#newGaps.push([a, b]);
     let pos = a;
     while (pos < b) {
       let h = 0;
@@ -272,6 +366,15 @@ export class FlowTree {
       pos += 2 ** h;
     }
     this.#length = b;
+  }
+
+  #mergeGap(a: number, b: number): void {
+    const last = this.#zeroEnds.length - 1;
+    if (last >= 0 && this.#zeroEnds[last] === a) this.#zeroEnds[last] = b;
+    else {
+      this.#zeroStarts.push(a);
+      this.#zeroEnds.push(b);
+    }
   }
 
   /** Stores a node and every parent it completes (it completes one exactly when it is a right child). */
@@ -289,24 +392,13 @@ export class FlowTree {
   }
 
   #store(h: number, i: number, v: Uint8Array): void {
-    while (this.#levels.length <= h) this.#levels.push(new Map());
-    const level = this.#levels[h]!;
-    const key = Math.floor(i / PAGE_SIZE);
-    let page = level.get(key);
-    if (page === undefined) {
-      page = { hashes: new Uint8Array(PAGE_SIZE * HASH), known: new Uint8Array(PAGE_SIZE) };
-      level.set(key, page);
-    }
-    const slot = i % PAGE_SIZE;
-    page.hashes.set(v, slot * HASH);
-    page.known[slot] = 1;
+    this.#nodes.set(h, i, v);
   }
 
   /** A complete node of the current tree, or undefined when only an ancestor of it is known. */
   #get(h: number, i: number): Uint8Array | undefined {
-    const page = this.#levels[h]?.get(Math.floor(i / PAGE_SIZE));
-    const slot = i % PAGE_SIZE;
-    if (page !== undefined && page.known[slot] === 1) return page.hashes.subarray(slot * HASH, (slot + 1) * HASH);
+    const v = this.#nodes.get(h, i);
+    if (v !== undefined) return v;
     return this.#inZeroGap(i * 2 ** h, (i + 1) * 2 ** h) ? ZERO_HASHES[h] : undefined;
   }
 
@@ -361,6 +453,21 @@ function loadLevels(load: Uint8Array, loadIndex: bigint): Uint8Array[][] {
     level = next;
   }
   return levels;
+}
+
+/** The roots of one load: its level-10 root and its 64 level-4 seal roots. */
+export interface LoadRoots {
+  loadRoot: Uint8Array;
+  sealRoots: Uint8Array[];
+}
+
+/**
+ * The level-10 root and the 64 level-4 seal roots of a 256 KiB load of unsealed data (leaf-0 rule
+ * for load 0). The oracle of the wasm fast path (backend/wasmPora.ts hashLoadInto).
+ */
+export function hashLoad(loadIndex: bigint, load: Uint8Array): LoadRoots {
+  const levels = loadLevels(load, loadIndex);
+  return { loadRoot: levels[LOAD_LEVEL]![0]!, sealRoots: levels[SEAL_LEVEL]! };
 }
 
 /** The level-10 root of a 256 KiB load of unsealed data (leaf-0 rule for load 0). */

@@ -2,7 +2,7 @@
  * RecallRange (contracts/miner/RecallRange.sol, spec §3): digest, range checks, recall chunk and
  * the shard target scale. Every function is pure; positions are in sectors.
  */
-import { MAX_MINING_LENGTH, SECTORS_PER_PRICE, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
+import { MAX_MINING_LENGTH, PANIC_OVERFLOW, SECTORS_PER_PRICE, UINT256_MAX, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import type { RecallRange } from '../types.js';
 import { bytesToBigInt, concatBytes, u256be } from '../bytes.js';
 import { keccak256 } from './hash.js';
@@ -37,11 +37,15 @@ export function maxEndPosition(flowLength: bigint): bigint {
 
 /**
  * `RecallRangeLib.check(range, maxEnd)`: the first failing requirement's revert string, in the
- * contract's order, or null when the range is valid.
+ * contract's order, or null when the range is valid. The checked `startPosition + mineLength`
+ * is evaluated after the alignment require, so its overflow panic (`Panic(0x11)`) comes second.
+ * The other operations cannot overflow: 2^35 × numShards ≤ 2^99.
  */
 export function checkRange(range: RecallRange, maxEnd: bigint): string | null {
   if (range.startPosition % SECTORS_PER_PRICE !== 0n) return 'Start position is not aligned';
-  if (range.startPosition + range.mineLength > maxEnd) return 'Mining range overflow';
+  const end = range.startPosition + range.mineLength;
+  if (end > UINT256_MAX) return PANIC_OVERFLOW;
+  if (end > maxEnd) return 'Mining range overflow';
   const maxMineLength = MAX_MINING_LENGTH * numShards(range);
   if (range.mineLength > maxMineLength) return 'Mining range too long';
   const required = maxEnd < maxMineLength ? maxEnd : maxMineLength;

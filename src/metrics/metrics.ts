@@ -22,6 +22,8 @@ export interface MinerMetrics {
   recordRead(bytes: number, seconds: number): void;
   setSealedSectors(sectors: bigint | number): void;
   setContextEpoch(epoch: bigint | number): void;
+  /** The backend now in use (zg_miner_info's labels), e.g. the CPU after a lost GPU. */
+  setBackend(backend: string, adapter: string): void;
   /** Nonces per second of a device over the last 60 s (0 before any nonce). */
   hashrate(device: string): number;
   /** Every device's 60 s hashrate, for /status. */
@@ -149,6 +151,11 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
     },
     setSealedSectors: (sectors) => sealedSectors.set(Number(sectors)),
     setContextEpoch: (epoch) => contextEpoch.set(Number(epoch)),
+    setBackend(backend, adapter) {
+      // One series: the old backend's labels go, so a query for the backend in use sees one answer.
+      info.reset();
+      info.set({ version: opts.version, backend, adapter }, 1);
+    },
     hashrate: (device) => windows.get(device)?.rate(second()) ?? 0,
     hashrates: () => Object.fromEntries([...windows].map(([d, w]) => [d, w.rate(second())])),
     hashrateHistory: () => history.view(now()),

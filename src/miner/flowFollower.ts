@@ -9,7 +9,7 @@ import { readFile, writeFile, rename } from 'node:fs/promises';
 import { BYTES_PER_SECTOR } from '../spec.js';
 import type { DataSource } from './dataSource.js';
 import { checkFileAgainstNodes } from './dataSource.js';
-import type { FlowSubmissionView, MinerChain, MinerLogger, MinerStore } from './ports.js';
+import type { FlowSubmissionView, FlowTreePort, MinerChain, MinerLogger, MinerStore } from './ports.js';
 
 interface FollowerState {
   /** Next block whose logs are unread. */
@@ -26,6 +26,8 @@ const LOG_SPAN = 5000;
 export interface FlowFollowerOptions {
   chain: MinerChain;
   store: MinerStore;
+  /** Every Submit event is applied here first (the flow tree answers proofs). */
+  flowTree: FlowTreePort;
   source: DataSource;
   stateFile: string;
   /** The Flow's deployment block (first block with possible Submit events). */
@@ -57,6 +59,12 @@ export class FlowFollower {
       this.state = JSON.parse(await readFile(this.o.stateFile, 'utf8')) as FollowerState;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+    }
+    if (this.o.flowTree.length() === 1n && BigInt(this.state.flowEnd) > 0n) {
+      // A store from before the flow tree (or one whose tree was deleted): read every Submit
+      // event again so the tree holds them; stored data is not rewritten (known sectors are kept).
+      this.o.log.info(`flow tree is empty: re-reading Submit events from block ${this.o.fromBlock}`);
       this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
     }
     return this.state;
@@ -113,6 +121,7 @@ export class FlowFollower {
       const to = Math.min(head, st.nextBlock + LOG_SPAN - 1);
       const subs = await this.o.chain.submissions(st.nextBlock, to);
       for (const sub of subs) {
+        await this.o.flowTree.addSubmission(sub);
         const prevEnd = BigInt(st.flowEnd);
         // The gap before this submission (sector 0 placeholder, alignment, segment padding) is zeros.
         if (sub.startPos > prevEnd) await this.o.store.markKnownZero(prevEnd, sub.startPos);

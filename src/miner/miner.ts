@@ -16,7 +16,7 @@ import type { PoraAnswer, SubmitResult } from '../types.js';
 import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type WorkerContextView } from './ports.js';
 import type { FlowFollower } from './flowFollower.js';
 import type { Sealer } from './sealer.js';
-import type { FlowProofs } from './flowProofs.js';
+import { sealProof } from './flowProofs.js';
 import { HitGate } from './hitGate.js';
 
 const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
@@ -34,7 +34,6 @@ export interface MinerOptions extends MinerDeps {
   syncSeconds: number;
   follower: FlowFollower;
   sealer: Sealer;
-  proofs: FlowProofs;
   /** The sealed loads to mine (default `store.loadSource()`); cli/ passes one with read metrics. */
   loadSource?: LoadSource;
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
@@ -103,6 +102,8 @@ export class Miner {
   private readonly deviceNonces = new Map<string, number>();
   private readonly answers: AnswerRecord[] = [];
   private guardReason: string | null = null;
+  /** Why the miner stopped by itself (a loop failed); null while running or after stop(). */
+  failure: Error | null = null;
   private readonly gate: HitGate;
 
   constructor(o: MinerOptions) {
@@ -167,6 +168,7 @@ export class Miner {
       p.catch((e: unknown) => {
         if (this.stopCtl.signal.aborted) return;
         this.o.log.warn(`${name} loop stopped: ${(e as Error).message}`);
+        this.failure = new Error(`the ${name} loop failed: ${(e as Error).message}`, { cause: e });
         this.stopCtl.abort();
       });
     this.loops = [
@@ -352,7 +354,7 @@ export class Miner {
     let answer: PoraAnswer;
     try {
       const sealedContextDigest = await this.o.chain.sealedContextDigest(hit.recallPosition);
-      const merkleProof = await this.o.proofs.proofForSeal(hit.recallPosition / SECTORS_PER_SEAL_N, a.wc.context.flowLength);
+      const merkleProof = await sealProof(this.o.store, this.o.flowTree, hit.recallPosition / SECTORS_PER_SEAL_N, a.wc.context.flowLength);
       answer = {
         contextDigest: a.wc.context.digest,
         nonce: hit.nonce,

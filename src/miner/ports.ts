@@ -9,8 +9,20 @@ import type { Bytes32, EpochRange, FlowSubmission, MineContext, PoraAnswer, Subm
 // The backend port: the rest of miner/ takes these from here, never from backend/ itself.
 export type { Hit, LoadSource, MineJob, PoraBackend, SealInput } from '../backend/backend.js';
 
+/** The roots of one verified load (core/flowTree.ts `hashLoad`): level-10 root, 64 level-4 seal roots. */
+export interface LoadRootsView {
+  loadRoot: Bytes32;
+  sealRoots: Bytes32[];
+}
+
 export interface MinerStore {
   writeFlowData(startSector: bigint, data: Uint8Array): Promise<void>;
+  /**
+   * Stores a whole load (262144 bytes) whose roots the caller has ALREADY checked against the
+   * chain (the flow tree), without hashing it again: marks it complete, keeps its seal roots and
+   * records them in the flow tree. Durable when it resolves; a load already complete is left as is.
+   */
+  writeVerifiedLoad(loadIndex: bigint, bytes: Uint8Array, roots: LoadRootsView): Promise<void>;
   markKnownZero(startSector: bigint, endSector: bigint): Promise<void>;
   isLoadComplete(loadIndex: bigint): boolean;
   readRawLoad(loadIndex: bigint): Promise<Uint8Array>;
@@ -22,6 +34,35 @@ export interface MinerStore {
   completeLoads(): bigint[];
   loadSource(): LoadSource;
   stats(): { knownSectors: bigint; sealedSectors: bigint; completeLoads: number; sealedLoads: number };
+}
+
+/** The flow's Merkle tree as the chain committed it (spec §6.1–6.3): built from Submit events and verified data. */
+export interface FlowTreePort {
+  /** Sectors in the flow per the applied Submit events (a fresh flow has length 1: leaf 0). */
+  length(): bigint;
+  /**
+   * Applies one Submit event, in submissionIndex (txSeq) order; a repeat is ignored. Durable when
+   * it resolves. Returns where the submission's data lies in the flow.
+   * @throws MinerError when an earlier submission is missing or the event disagrees with the tree.
+   */
+  addSubmission(sub: FlowSubmission): Promise<{ startSector: bigint; endSector: bigint }>;
+  /** Root of the flow when it had `flowLength` sectors (any length ≤ length(); mined contexts are older). */
+  rootAt(flowLength: bigint): Promise<Bytes32>;
+  /** Complete node (level, index) of the current flow if known (from events, or from a recorded verified load), else null. */
+  node(level: number, index: bigint): Promise<Bytes32 | null>;
+  /**
+   * Siblings from `level` up to height(flowLength)−1 of node (level, index) in the flow of
+   * `flowLength` (answer proofs: levels ≥ 10 here, 4..9 from the load's seal roots; sector proofs
+   * for the RPC: the caller supplies levels 0..9 from data and asks for levels ≥ 10).
+   * @throws MinerError if a needed node is unknown.
+   */
+  proof(level: number, index: bigint, flowLength: bigint): Promise<Bytes32[]>;
+  /**
+   * Records the roots of a verified, stored load (its level-10 root; the 64 level-4 seal roots
+   * stay with the store, which serves levels 4..9) so proofs reach below the events' granularity.
+   * @throws MinerError if the load lies beyond length() or disagrees with a known node.
+   */
+  recordLoad(loadIndex: bigint, loadRoot: Bytes32, sealRoots: Bytes32[]): Promise<void>;
 }
 
 export interface WorkerContextView {
@@ -84,6 +125,7 @@ export interface MinerDeps {
   store: MinerStore;
   backend: PoraBackend;
   source: import('./dataSource.js').DataSource;
+  flowTree: FlowTreePort;
   minerId: Bytes32;
   log: MinerLogger;
   metrics?: MinerMetricsSink;

@@ -30,7 +30,10 @@ import { BYTES_PER_LOAD, BYTES_PER_SEAL, BYTES_PER_SECTOR, SEALS_PER_LOAD, SECTO
 import { MinerError } from '../errors.js';
 import { equalBytes, toHex } from '../bytes.js';
 import type { LoadSource } from '../backend/backend.js';
-import { completeRoot, sectorLeaves } from '../core/merkle.js';
+import { completeRoot } from '../core/merkle.js';
+import { LOAD_LEVEL, type LoadRoots } from '../core/flowTree.js';
+import { hashLoad } from './loadHash.js';
+import { PersistedFlowTree } from './persistedFlowTree.js';
 import { acquireDirLock } from './dirLock.js';
 import { RECORD_BYTES, RecordType, encodeRecord, isHeader, scanJournal, FORMAT_VERSION, type JournalRecord } from './journal.js';
 import { createJournal, exists, fsyncDir, writeAll } from './fileOps.js';
@@ -90,6 +93,8 @@ export class SealedStore {
   readonly #roots: FileHandle;
   readonly #reader: LoadReader;
   readonly #unlock: () => void;
+  /** The flow's Merkle tree, in `<dir>/tree/` (persistedFlowTree.ts); complete loads are recorded in it. */
+  readonly flowTree: PersistedFlowTree;
   /** Mutations run one at a time, in call order. */
   #tail: Promise<unknown> = Promise.resolve();
   #failed: unknown = null;
@@ -98,8 +103,9 @@ export class SealedStore {
   private constructor(
     dir: string,
     minerId: Uint8Array,
-    parts: { table: LoadTable; journal: FileHandle; journalBytes: number; raw: FileHandle; sealed: FileHandle; roots: FileHandle; reader: LoadReader; unlock: () => void }
+    parts: { table: LoadTable; journal: FileHandle; journalBytes: number; raw: FileHandle; sealed: FileHandle; roots: FileHandle; reader: LoadReader; unlock: () => void; tree: PersistedFlowTree }
   ) {
+    this.flowTree = parts.tree;
     this.dir = dir;
     this.minerId = minerId;
     this.#table = parts.table;
@@ -122,6 +128,7 @@ export class SealedStore {
     const unlock = acquireDirLock(dir);
     const handles: FileHandle[] = [];
     let reader: LoadReader | null = null;
+    let tree: PersistedFlowTree | null = null;
     try {
       const journalPath = join(dir, 'journal.bin');
       if (!(await exists(journalPath))) await createJournal(dir, opts.minerId);
@@ -150,13 +157,15 @@ export class SealedStore {
       const roots = await open(join(dir, 'roots.bin'), rw, 0o644);
       handles.push(roots);
       fsyncDir(dir);
+      tree = await PersistedFlowTree.open(join(dir, 'tree'));
       reader = LoadReader.open(join(dir, 'sealed.bin'), { inflight: opts.readInflight ?? DEFAULT_INFLIGHT, direct: opts.direct ?? 'auto' });
-      const store = new SealedStore(dir, Uint8Array.from(opts.minerId), { table, journal, journalBytes: validBytes, raw, sealed, roots, reader, unlock });
+      const store = new SealedStore(dir, Uint8Array.from(opts.minerId), { table, journal, journalBytes: validBytes, raw, sealed, roots, reader, unlock, tree });
       const missingRoots = [...table.loads].filter(([, st]) => st.complete && !st.rootsValid).map(([L]) => L);
       await store.#persistRoots(missingRoots);
       return store;
     } catch (e) {
       reader?.close();
+      await tree?.close();
       for (const h of handles) await h.close();
       unlock();
       throw e;
@@ -178,6 +187,33 @@ export class SealedStore {
       }
       await this.#raw.datasync();
       await this.#markKnown(runs, RecordType.KNOWN);
+    });
+  }
+
+  /**
+   * Stores a whole load whose roots the caller has already checked against the chain (a peer's
+   * load, verified against the flow tree): writes its unknown sectors, marks them known, keeps
+   * the given seal roots and records the load root in the flow tree, without hashing it again.
+   */
+  writeVerifiedLoad(loadIndex: bigint, bytes: Uint8Array, roots: LoadRoots): Promise<void> {
+    if (bytes.length !== BYTES_PER_LOAD) throw new RangeError(`writeVerifiedLoad: ${bytes.length} bytes is not one load (${BYTES_PER_LOAD})`);
+    if (roots.sealRoots.length !== SEALS_PER_LOAD || roots.loadRoot.length !== ROOT_BYTES || roots.sealRoots.some((r) => r.length !== ROOT_BYTES))
+      throw new RangeError('writeVerifiedLoad: roots must be one 32-byte load root and 64 32-byte seal roots');
+    const start = loadIndex * SECTORS_PER_LOAD_N;
+    checkSector(start + SECTORS_PER_LOAD_N);
+    if (start < 0n) throw new RangeError(`writeVerifiedLoad: load ${loadIndex} is negative`);
+    return this.#serial(async () => {
+      const runs = this.#table.unknownRuns(start, start + SECTORS_PER_LOAD_N);
+      if (runs.length === 0) return;
+      const known = await this.flowTree.node(LOAD_LEVEL, loadIndex);
+      if (known !== null && !equalBytes(known, roots.loadRoot))
+        throw new MinerError('STORE_ERROR', `load ${loadIndex}: root ${toHex(roots.loadRoot)} disagrees with the flow tree's ${toHex(known)}; nothing written`);
+      for (const [from, to] of runs) {
+        const part = bytes.subarray(Number(from - start) * BYTES_PER_SECTOR, Number(to - start) * BYTES_PER_SECTOR);
+        await writeAll(this.#raw, part, Number(from) * BYTES_PER_SECTOR);
+      }
+      await this.#raw.datasync();
+      await this.#markKnown(runs, RecordType.KNOWN, new Map([[loadIndex, roots]]));
     });
   }
 
@@ -348,6 +384,7 @@ export class SealedStore {
     this.#closed = true;
     await this.#tail.catch(() => undefined);
     this.#reader.close();
+    await this.flowTree.close();
     for (const h of [this.#journal, this.#raw, this.#sealed, this.#roots]) await h.close();
     this.#unlock();
   }
@@ -375,23 +412,27 @@ export class SealedStore {
     return run;
   }
 
-  async #markKnown(runs: [bigint, bigint][], type: typeof RecordType.KNOWN | typeof RecordType.ZERO): Promise<void> {
+  async #markKnown(runs: [bigint, bigint][], type: typeof RecordType.KNOWN | typeof RecordType.ZERO, given?: Map<bigint, LoadRoots>): Promise<void> {
     await this.#append(runs.map(([a, b]) => ({ type, a, b, digest: null })));
     const completed: bigint[] = [];
     for (const [a, b] of runs) completed.push(...this.#table.markKnown(a, b, type === RecordType.ZERO));
-    await this.#persistRoots(completed);
+    await this.#persistRoots(completed, given);
   }
 
-  /** Computes and stores the seal roots of newly complete loads (roots.bin first, then the record). */
-  async #persistRoots(loads: bigint[]): Promise<void> {
+  /**
+   * Stores the seal roots of newly complete loads (hashed once, in wasm, unless `given`) in
+   * roots.bin, records each load root in the flow tree (when the tree's events reach that far),
+   * then appends the ROOTS records: a ROOTS record implies both are durable.
+   */
+  async #persistRoots(loads: bigint[], given?: Map<bigint, LoadRoots>): Promise<void> {
     if (loads.length === 0) return;
+    const treeLength = this.flowTree.length();
     for (const L of loads) {
-      const raw = await this.#readRawLoad(L);
-      const leaves = sectorLeaves(raw);
-      if (L === 0n) leaves[0] = new Uint8Array(32); // the flow's placeholder leaf is 0x00…00, not a hash
+      const roots = given?.get(L) ?? hashLoad(L, await this.#readRawLoad(L));
       const buf = new Uint8Array(ROOTS_PER_LOAD_BYTES);
-      for (let i = 0; i < SEALS_PER_LOAD; i++) buf.set(completeRoot(leaves.slice(i * SECTORS_PER_SEAL, (i + 1) * SECTORS_PER_SEAL)), i * ROOT_BYTES);
+      roots.sealRoots.forEach((r, i) => buf.set(r, i * ROOT_BYTES));
       await writeAll(this.#roots, buf, Number(L) * ROOTS_PER_LOAD_BYTES);
+      if ((L + 1n) * SECTORS_PER_LOAD_N <= treeLength) await this.flowTree.recordLoad(L, roots.loadRoot, roots.sealRoots);
     }
     await this.#roots.datasync();
     await this.#append(loads.map((L) => ({ type: RecordType.ROOTS, a: L, b: 0n, digest: null })));

@@ -10,7 +10,15 @@
  * Panics are reported as the ABI error the EVM raises: `Panic(0x12)` for a division by zero,
  * `Panic(0x11)` for an arithmetic overflow.
  */
-import { EMPTY_HASH_HEX, SEALS_PER_LOAD, UINT256_MAX, SECTORS_PER_LOAD_N, SECTORS_PER_SEAL_N } from '../spec.js';
+import {
+  EMPTY_HASH_HEX,
+  PANIC_DIVISION_BY_ZERO,
+  PANIC_OVERFLOW,
+  SEALS_PER_LOAD,
+  UINT256_MAX,
+  SECTORS_PER_LOAD_N,
+  SECTORS_PER_SEAL_N,
+} from '../spec.js';
 import type { PoraAnswer, VerifyResult, VerifyView } from '../types.js';
 import { equalBytes, fromHex, isZero } from '../bytes.js';
 import { computePadSeed, computeScratchPad } from '../core/scratchpad.js';
@@ -28,8 +36,7 @@ import {
   targetScaleX64,
 } from '../core/recallRange.js';
 
-export const PANIC_DIVISION_BY_ZERO = 'Panic(0x12)';
-export const PANIC_OVERFLOW = 'Panic(0x11)';
+export { PANIC_DIVISION_BY_ZERO, PANIC_OVERFLOW };
 
 const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
 
@@ -45,12 +52,21 @@ export function pora(answer: PoraAnswer, subtaskDigest: Uint8Array): VerifyResul
   const { pad, recallSeed } = computeScratchPad(padSeed);
   const mixed = mixSeal(answer.sealedData, pad, answer.sealOffset);
 
+  // require(recallPosition == range.recallChunk(seed) + sealOffset * SECTORS_PER_SEAL): solc's
+  // legacy code generator evaluates a binary operation's right operand first, so the checked
+  // `sealOffset * 16` runs before recallChunk (confirmed against the deployed bytecode by the
+  // e2e sweep, test/e2e/verifySweep.test.ts). Inside recallChunk: `seed % (mineLength / 1024)`
+  // (Panic 0x12), the bound require, then `startPosition + chunkOffset * 1024` (checked, only
+  // reachable by pora() alone: submit's range check already bounds it); last the outer `+`.
+  const sealSpan = answer.sealOffset * SECTORS_PER_SEAL_N;
+  if (sealSpan > UINT256_MAX) return { ok: false, reason: PANIC_OVERFLOW, warnings };
   if (answer.range.mineLength / SECTORS_PER_LOAD_N === 0n) return { ok: false, reason: PANIC_DIVISION_BY_ZERO, warnings };
   const chunkOffset = recallChunkOffset(answer.range, recallSeed);
   if (!recallInBound(answer.range, chunkOffset)) return { ok: false, reason: 'Recall position out of bound', warnings };
   const loadStart = answer.range.startPosition + chunkOffset * SECTORS_PER_LOAD_N;
-  const expected = loadStart + answer.sealOffset * SECTORS_PER_SEAL_N;
-  if (loadStart > UINT256_MAX || expected > UINT256_MAX) return { ok: false, reason: PANIC_OVERFLOW, warnings };
+  if (loadStart > UINT256_MAX) return { ok: false, reason: PANIC_OVERFLOW, warnings };
+  const expected = loadStart + sealSpan;
+  if (expected > UINT256_MAX) return { ok: false, reason: PANIC_OVERFLOW, warnings };
   if (answer.recallPosition !== expected) return { ok: false, reason: 'Incorrect recall position', warnings };
 
   if (chunkOffset * SECTORS_PER_LOAD_N === answer.range.mineLength)
@@ -75,7 +91,6 @@ export function verifyAnswer(answer: PoraAnswer, view: VerifyView): VerifyResult
   // Step 3: basicCheck.
   if (!equalBytes(view.context.digest, answer.contextDigest)) return fail('Inconsistent mining digest');
   if (equalBytes(view.context.digest, EMPTY_HASH)) return fail('Empty digest can not mine');
-  if (answer.range.startPosition + answer.range.mineLength > UINT256_MAX) return fail(PANIC_OVERFLOW);
   const rangeError = checkRange(answer.range, maxEndPosition(view.context.flowLength));
   if (rangeError !== null) return fail(rangeError);
   const recallEnd = answer.recallPosition + SECTORS_PER_SEAL_N;

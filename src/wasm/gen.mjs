@@ -87,6 +87,11 @@ function keccak() {
       [0, 1, 2, 3]
     );
   }
+  // Longer messages (a 256-byte flow sector: two blocks of the 136-byte rate) absorb through a
+  // 200-byte state in memory: this permutes the 25 lanes at `dst` in place.
+  L.push('');
+  L.push('/** Keccak-f[1600] of the 25 lanes at `dst`, in place (for multi-block messages). */');
+  keccakFunction(L, 'keccakPermute(dst: usize, rc: usize)', (i) => `load<u64>(dst, ${8 * i})`, [...Array(25).keys()]);
   return L.join('\n') + '\n';
 }
 

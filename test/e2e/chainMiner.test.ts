@@ -17,7 +17,8 @@ import { readVerifyView } from '../../src/chain/verifyView.js';
 import { DirDataSource } from '../../src/miner/dataSource.js';
 import { FlowFollower } from '../../src/miner/flowFollower.js';
 import { Sealer } from '../../src/miner/sealer.js';
-import { FlowProofs } from '../../src/miner/flowProofs.js';
+import { sealProof } from '../../src/miner/flowProofs.js';
+import { PersistedFlowTree } from '../../src/store/persistedFlowTree.js';
 import { Miner, type MinerOptions } from '../../src/miner/miner.js';
 import { createReferenceBackend } from '../../src/backend/referenceBackend.js';
 import { verifyAnswer } from '../../src/verify/verifyAnswer.js';
@@ -34,11 +35,14 @@ let chain: TestChain;
 let dir: string;
 let minerId: Uint8Array;
 const store = new MemoryStore();
+let tree: PersistedFlowTree;
 const quiet = { info: (l: string) => { if (process.env.ZG_DEBUG) process.stderr.write(`# ${l}\n`); }, warn: (l: string) => process.stderr.write(`# ${l}\n`) };
 
 before(async () => {
   chain = await startTestChain();
   dir = mkdtempSync(join(tmpdir(), 'zg-chain-e2e-'));
+  tree = await PersistedFlowTree.open(join(dir, 'tree'));
+  store.flowTree = tree;
   minerId = await chain.client.requestMinerId(7n);
   const source = new DirDataSource(join(dir, 'files'));
   for (let i = 0; i < FILES; i++) {
@@ -51,6 +55,7 @@ before(async () => {
 }, { timeout: 120_000 });
 
 after(async () => {
+  await tree?.close();
   await chain?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -62,14 +67,14 @@ function services(submitImpl?: (a: PoraAnswer) => Promise<{ result: 'stale'; rea
   const follower = new FlowFollower({
     chain: minerChain,
     store,
+    flowTree: tree,
     source: new DirDataSource(join(dir, 'files')),
     stateFile: join(dir, 'follower.json'),
     fromBlock: chain.deployment.flowDeployBlock,
     log: quiet,
   });
   const sealer = new Sealer({ chain: minerChain, store, backend, minerId, log: quiet });
-  const proofs = new FlowProofs(store);
-  return { minerChain, backend, follower, sealer, proofs };
+  return { minerChain, backend, follower, sealer };
 }
 
 /** A Miner over `services()` with the test's fast timings, single shard and quiet log. */
@@ -79,6 +84,7 @@ function testMiner(s: ReturnType<typeof services>, extra: Pick<MinerOptions, 'on
     store,
     backend: s.backend,
     source: new DirDataSource(join(dir, 'files')),
+    flowTree: tree,
     minerId,
     log: quiet,
     shardId: 0n,
@@ -89,7 +95,6 @@ function testMiner(s: ReturnType<typeof services>, extra: Pick<MinerOptions, 'on
     syncSeconds: 0.5,
     follower: s.follower,
     sealer: s.sealer,
-    proofs: s.proofs,
     ...extra,
   });
 }
@@ -147,7 +152,6 @@ test('verifyAnswer reason equals the staticCall revert reason of the real submit
   // An answer that is right in every respect but its quality: a nonce whose recalled seal misses the target.
   const wc = await client.computeWorkerContext(minerId);
   const bound = qualityBound(wc.poraTarget, targetScaleX64(good.range, wc.context.flowLength));
-  const proofs = new FlowProofs(store);
   let weak: PoraAnswer | null = null;
   for (let k = 0; k < 200 && !weak; k++) {
     const nonce = randomBytes(32);
@@ -167,7 +171,7 @@ test('verifyAnswer reason equals the staticCall revert reason of the real submit
       sealOffset: BigInt(sealOffset),
       sealedContextDigest: await s2(recallPosition),
       sealedData: sealed,
-      merkleProof: await proofs.proofForSeal(recallPosition / 16n, wc.context.flowLength),
+      merkleProof: await sealProof(store, tree, recallPosition / 16n, wc.context.flowLength),
     };
   }
   assert.ok(weak, 'no below-target nonce found');

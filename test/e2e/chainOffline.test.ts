@@ -13,13 +13,17 @@ import { loadContracts, defaultContractsPath, DEVNET_CONTRACTS } from '../../src
 import { checkMineParams } from '../../src/chain/deploy.js';
 import { encodeSubmit } from '../../src/chain/chainClient.js';
 import { checkFileAgainstNodes, nodeRootsFor } from '../../src/miner/dataSource.js';
-import { FlowProofs, treeHeight } from '../../src/miner/flowProofs.js';
+import { sealProof } from '../../src/miner/flowProofs.js';
+import { FlowTree, treeHeight } from '../../src/core/flowTree.js';
+import { paddedChunks, splitNodes } from '../../src/core/fileRoot.js';
+import { SealedStore } from '../../src/store/sealedStore.js';
+import type { FlowSubmission } from '../../src/types.js';
 import { EpochRangeCache } from '../../src/miner/sealer.js';
-import { ZERO_HASHES, completeRoot, sectorLeaves, recoverMerkleRoot, hashPair } from '../../src/core/merkle.js';
+import { ZERO_HASHES, recoverMerkleRoot, hashPair } from '../../src/core/merkle.js';
 import { isMinerError } from '../../src/errors.js';
 import { equalBytes, fromHex, toHex } from '../../src/bytes.js';
 import { UINT64_MAX } from '../../src/spec.js';
-import { MemoryStore, REPO_ROOT, TEST_MINE_PARAMS } from '../helpers/chain.js';
+import { REPO_ROOT, TEST_MINE_PARAMS } from '../helpers/chain.js';
 import type { MinerChain } from '../../src/miner/ports.js';
 
 test('contracts: the shared bundle has the devnet set; a missing path is a one-line error naming --contracts', () => {
@@ -101,35 +105,69 @@ test('file check: node roots of the spec §10.1 examples; wrong size or bytes ar
   assert.match(checkFileAgainstNodes(bad, 5000n, nodes)!, /^node 1 \(height 2\) root/);
 });
 
-/** Brute force: the flow root at `len` over explicit leaves (leaf 0 = 0x00…00, zero sectors past len). */
-function bruteRoot(store: MemoryStore, len: bigint): Uint8Array {
-  const leaves: Uint8Array[] = [];
-  for (let l = 0n; l * 1024n < len; l++) {
-    const raw = store.raw.get(l)!;
-    const ls = sectorLeaves(raw);
-    for (let i = 0; i < 1024; i++) leaves.push(l * 1024n + BigInt(i) < len ? ls[i]! : ZERO_HASHES[0]!);
-  }
-  leaves[0] = new Uint8Array(32);
-  while ((leaves.length & (leaves.length - 1)) !== 0 || leaves.length < 2 ** treeHeight(len)) leaves.push(ZERO_HASHES[0]!);
-  return completeRoot(leaves.slice(0, 2 ** treeHeight(len)));
+/**
+ * Files submitted to a reference flow (core FlowTree with every leaf), with their Submit events:
+ * whole loads, a 100-sector file (a partial load), and a small file after it.
+ */
+function flowWithEvents(): { ref: FlowTree; files: { data: Uint8Array; sub: FlowSubmission }[] } {
+  const ref = new FlowTree();
+  const files = [262144, 262144, 100 * 256 - 17, 262144, 5000].map((size, k) => {
+    const data = randomBytes(size);
+    const heights = splitNodes(paddedChunks(size));
+    const { startPos, length } = ref.submitFile(data);
+    const nodes = nodeRootsFor(data, heights).map((root, i) => ({ root, height: heights[i]! }));
+    return { data, sub: { txSeq: BigInt(k), startPos, lengthSectors: length, sizeBytes: BigInt(size), nodes, blockNumber: 0 } };
+  });
+  return { ref, files };
 }
 
-test('flow proofs: every sampled seal folds to the root at the current and at older, partial lengths', async () => {
-  const store = new MemoryStore();
-  await store.markKnownZero(0n, 1024n);
-  for (let l = 1n; l <= 4n; l++) await store.writeFlowData(l * 1024n, randomBytes(262144));
-  const proofs = new FlowProofs(store);
-  for (const len of [2048n, 3072n + 100n, 4096n, 5120n]) {
-    const root = await proofs.rootAt(len);
-    assert.ok(equalBytes(root, bruteRoot(store, len)), `root at ${len}`);
-    const mineable = (len / 1024n) * 1024n;
-    for (const seal of [1n, 63n, 64n, 130n, mineable / 16n - 1n].filter((s) => s < mineable / 16n)) {
-      const load = seal / 64n;
-      const unsealed = store.raw.get(load)!.subarray(Number(seal % 64n) * 4096, Number(seal % 64n) * 4096 + 4096);
-      const proof = await proofs.proofForSeal(seal, len);
-      assert.equal(proof.length, treeHeight(len) - 4);
-      assert.ok(equalBytes(recoverMerkleRoot(unsealed, seal * 16n, proof), root), `seal ${seal} at length ${len}`);
+test('flow proofs: the store flow tree (fed by Submit events) proves every sampled seal against the current and older roots, also after a reopen', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zg-proofs-'));
+  const minerId = randomBytes(32);
+  try {
+    const { ref, files } = flowWithEvents();
+    let store = await SealedStore.open(dir, { minerId });
+    const lengths: bigint[] = [];
+    let prevEnd = 0n;
+    for (const { data, sub } of files) {
+      // What the follower does: the event first, then the gap zeros and the data.
+      const placed = await store.flowTree.addSubmission(sub);
+      assert.deepEqual(placed, { startSector: sub.startPos, endSector: sub.startPos + sub.lengthSectors });
+      assert.deepEqual(await store.flowTree.addSubmission(sub), placed, 'a repeated event is ignored');
+      if (sub.startPos > prevEnd) await store.markKnownZero(prevEnd, sub.startPos);
+      const sectors = BigInt(Math.ceil(data.length / 256));
+      const padded = new Uint8Array(Number(sectors) * 256);
+      padded.set(data);
+      await store.writeFlowData(sub.startPos, padded);
+      prevEnd = sub.startPos + sub.lengthSectors;
+      if (sub.startPos + sectors < prevEnd) await store.markKnownZero(sub.startPos + sectors, prevEnd);
+      lengths.push(prevEnd);
     }
+    const check = async (): Promise<void> => {
+      assert.equal(store.flowTree.length(), ref.length);
+      for (const len of lengths) {
+        const root = await store.flowTree.rootAt(len);
+        assert.ok(equalBytes(root, ref.rootAt(len)), `root at ${len}`);
+        const held = len / 16n; // seals wholly below len
+        for (const seal of [1n, 63n, 64n, 130n, 200n, 250n, held - 1n].filter((x) => x < held)) {
+          const raw = await store.readRawLoad(seal / 64n);
+          const unsealed = raw.subarray(Number(seal % 64n) * 4096, Number(seal % 64n) * 4096 + 4096);
+          const proof = await sealProof(store, store.flowTree, seal, len);
+          assert.equal(proof.length, treeHeight(len) - 4);
+          assert.ok(equalBytes(recoverMerkleRoot(unsealed, seal * 16n, proof), root), `seal ${seal} at length ${len}`);
+        }
+      }
+    };
+    await check();
+    await store.close();
+    store = await SealedStore.open(dir, { minerId });
+    await check();
+    // An event that skips a txSeq, or one the tree would place elsewhere, is refused.
+    const last = files[files.length - 1]!.sub;
+    await assert.rejects(store.flowTree.addSubmission({ ...last, txSeq: last.txSeq + 2n }), /arrived before txSeq/);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -102,7 +102,7 @@ export { mineBlocks, mineTo };
 // ---------------------------------------------------------------------------------------------
 // A test-only in-memory store with the SealedStore API subset the miner uses (miner/ports.ts).
 // It lets the e2e tests of the chain/miner code run without the on-disk store.
-import type { MinerStore } from '../../src/miner/ports.js';
+import type { FlowTreePort, LoadRootsView, MinerStore } from '../../src/miner/ports.js';
 import type { LoadSource } from '../../src/backend/backend.js';
 import { completeRoot as _completeRoot, sectorLeaves as _sectorLeaves } from '../../src/core/merkle.js';
 
@@ -113,6 +113,18 @@ export class MemoryStore implements MinerStore {
   readonly masks = new Map<bigint, bigint>();
   readonly contexts = new Map<string, Uint8Array>();
   sealCommits = 0;
+  /** When set, loads that become complete are recorded in it (as SealedStore does with its tree). */
+  flowTree: FlowTreePort | null = null;
+
+  private async recordComplete(from: bigint, to: bigint): Promise<void> {
+    if (this.flowTree === null) return;
+    for (let l = from / 1024n; l * 1024n < to; l++) {
+      if (this.isLoadComplete(l) && (l + 1n) * 1024n <= this.flowTree.length()) await this.flowTree.recordLoad(l, this.loadRoot(l)!, this.sealRoots(l)!);
+    }
+  }
+  async writeVerifiedLoad(l: bigint, bytes: Uint8Array, _roots: LoadRootsView): Promise<void> {
+    await this.writeFlowData(l * 1024n, bytes);
+  }
 
   private load(l: bigint): { raw: Uint8Array; known: Uint8Array } {
     if (!this.raw.has(l)) {
@@ -128,6 +140,7 @@ export class MemoryStore implements MinerStore {
       raw.set(data.subarray(i * 256, i * 256 + 256), Number(s % 1024n) * 256);
       known[Number(s % 1024n)] = 1;
     }
+    await this.recordComplete(startSector, startSector + BigInt(data.length / 256));
   }
   async markKnownZero(startSector: bigint, endSector: bigint): Promise<void> {
     for (let s = startSector; s < endSector; s++) {
@@ -135,6 +148,7 @@ export class MemoryStore implements MinerStore {
       raw.fill(0, Number(s % 1024n) * 256, Number(s % 1024n) * 256 + 256);
       known[Number(s % 1024n)] = 1;
     }
+    await this.recordComplete(startSector, endSector);
   }
   isLoadComplete(l: bigint): boolean {
     const k = this.known.get(l);

@@ -11,7 +11,8 @@ import { Miner } from '../../src/miner/miner.js';
 import { HitGate } from '../../src/miner/hitGate.js';
 import type { FlowFollower } from '../../src/miner/flowFollower.js';
 import type { Sealer } from '../../src/miner/sealer.js';
-import type { FlowProofs } from '../../src/miner/flowProofs.js';
+import { sealProof } from '../../src/miner/flowProofs.js';
+import type { FlowTreePort } from '../../src/miner/ports.js';
 import type { Hit, LoadSource, MineJob, MinerChain, MinerMetricsSink, MinerStore, PoraBackend, WorkerContextView } from '../../src/miner/ports.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
 import { chooseRange, recallChunkOffset, recallInBound, recallLoadStart } from '../../src/core/recallRange.js';
@@ -53,10 +54,13 @@ function flippedByteHit(h: Hit): Hit {
   return { ...h, sealedData, quality: poraOutput(h.sealOffset, padSeed, mixSeal(sealedData, pad, h.sealOffset)) };
 }
 
-const store: Pick<MinerStore, 'sealedMask' | 'readSealedSeal'> = {
+const store: Pick<MinerStore, 'sealedMask' | 'readSealedSeal' | 'sealRoots'> = {
   sealedMask: () => (1n << 64n) - 1n,
   readSealedSeal: async () => Uint8Array.from(storedSeal),
+  // Proof material the test does not care about: zero seal roots and an empty tree path.
+  sealRoots: () => Array.from({ length: 64 }, () => new Uint8Array(32)),
 };
+const flowTree = { proof: async () => [] } as unknown as FlowTreePort;
 
 test('the gate refuses each corrupted hit under its reason and passes the honest one', async () => {
   const job: MineJob = { id: 1, minerId, subtaskDigest, range, poraTarget: UINT256_MAX, flowLength: FLOW_LENGTH };
@@ -115,8 +119,9 @@ test('a backend returning corrupted hits gets nothing submitted; each refusal is
       }
       const good = honestHit(job.id);
       goodHit = good;
-      // The flow root the honest hit proves (empty proof: the seal root stands for the flow).
-      wc.context.flowRoot = recoverMerkleRoot(unseal(good.sealedData, minerId, sealedContextDigest, good.recallPosition), good.recallPosition, []);
+      // The flow root the honest hit proves with the stand-in proof material.
+      const proof = await sealProof(store as MinerStore, flowTree, good.recallPosition / 16n, FLOW_LENGTH);
+      wc.context.flowRoot = recoverMerkleRoot(unseal(good.sealedData, minerId, sealedContextDigest, good.recallPosition), good.recallPosition, proof);
       const badQuality = { ...good, quality: Uint8Array.from(good.quality) };
       badQuality.quality[31]! ^= 0x80;
       corrupted = [badQuality, { ...good, recallPosition: good.recallPosition + 16n }, flippedByteHit(good)];
@@ -142,6 +147,7 @@ test('a backend returning corrupted hits gets nothing submitted; each refusal is
     store: store as MinerStore,
     backend,
     source: {} as never,
+    flowTree,
     minerId,
     log: { info: () => {}, warn: (l) => void warnings.push(l) },
     metrics,
@@ -153,7 +159,6 @@ test('a backend returning corrupted hits gets nothing submitted; each refusal is
     syncSeconds: 60,
     follower: { poll: async () => {}, flowEnd: 0n, pendingCount: 0 } as unknown as FlowFollower,
     sealer: { sealPending: async () => {} } as unknown as Sealer,
-    proofs: { proofForSeal: async () => [] } as unknown as FlowProofs,
     loadSource,
   });
   miner.start();

@@ -11,7 +11,8 @@ import { loadConfig, type MinerConfig } from '../../config/config.js';
 import { SealedStore } from '../../store/sealedStore.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { startMetricsServer, DEFAULT_METRICS_ADDRESS, type MetricsServer } from '../../metrics/server.js';
-import { createBackend, type BackendChoice, type GpuOptions } from '../backendFactory.js';
+import { createMiningBackend, type BackendChoice, type GpuOptions, type MiningBackendOptions } from '../backendFactory.js';
+import type { PoraBackend } from '../../backend/backend.js';
 import { backendKind, backendOptions, backendTuning, type BackendArgs } from '../backendOptions.js';
 import { ChainClient } from '../../chain/chainClient.js';
 import { bindMinerChain } from '../../chain/minerChain.js';
@@ -20,7 +21,6 @@ import type { SubmitPolicy } from '../../chain/submitter.js';
 import { DirDataSource } from '../../miner/dataSource.js';
 import { FlowFollower } from '../../miner/flowFollower.js';
 import { Sealer } from '../../miner/sealer.js';
-import { FlowProofs } from '../../miner/flowProofs.js';
 import { Miner } from '../../miner/miner.js';
 import type { SubmitOutcomeView } from '../../miner/ports.js';
 import type { PoraAnswer } from '../../types.js';
@@ -48,6 +48,8 @@ export interface MiningServiceOptions {
   /** Period of the flow follow + seal loop (default = mine_context_query_seconds). */
   syncSeconds?: number;
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
+  /** Opens the backend (default createMiningBackend: GPU with CPU failover); tests inject a failing one. */
+  openBackend?: (o: MiningBackendOptions) => Promise<PoraBackend>;
 }
 
 export interface MiningService {
@@ -88,15 +90,19 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     log.info(`miner id ${toHex(minerId)}, PoraMine ${c.mineContractAddress}, Flow ${c.logContractAddress}, rpc ${c.rpcEndpoint}`);
     const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId });
     cleanups.push(() => store.close());
-    const backend = await createBackend({
+    let onSwitch = (_: { kind: string; device: string }): void => {};
+    const backend = await (o.openBackend ?? createMiningBackend)({
       backend: o.backend,
       cpuPercentage: c.minerCpuPercentage,
       ...(o.threads !== undefined ? { threads: o.threads } : {}),
       ...(o.gpu !== undefined ? { gpu: o.gpu } : {}),
+      events: log,
+      onSwitch: (i) => onSwitch(i),
     });
     cleanups.push(() => backend.dispose());
     log.info(`backend ${backend.info.kind}: ${backend.info.device} (${backend.info.threads} thread(s))`);
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
+    onSwitch = (i) => metrics.setBackend(i.kind, i.device);
     metrics.setSealedSectors(store.stats().sealedSectors);
     const hs = o.health ?? {};
     const health = new HealthMonitor({ ...hs, log, onReadings: (gpus) => metrics.setGpuHealth(gpus) });
@@ -107,7 +113,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const chain = bindMinerChain(client, submitPolicy(c));
     const source = new DirDataSource(join(c.dataDir, 'files'));
     const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
-    const follower = new FlowFollower({ chain, store, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
+    const follower = new FlowFollower({ chain, store, flowTree: store.flowTree, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
     // A shard holds load L iff L mod numShards == shardId (spec §3.2).
     const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
@@ -116,6 +122,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       store,
       backend,
       source,
+      flowTree: store.flowTree,
       minerId,
       log,
       metrics,
@@ -127,7 +134,6 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       syncSeconds: o.syncSeconds ?? c.mineContextQuerySeconds,
       follower,
       sealer,
-      proofs: new FlowProofs(store),
       loadSource: store.loadSource({ metrics, minable: holds }),
       ...(o.onSubmission ? { onSubmission: o.onSubmission } : {}),
       // The temperature guard holds a GPU search only; a CPU backend is not the hot card.
@@ -180,6 +186,31 @@ export function onShutdownSignal(stop: (signal: string) => void, log: Logger = p
   };
 }
 
+/**
+ * Waits until Ctrl+C/SIGTERM (a clean stop) or until the miner stops by itself, then stops the
+ * service. A stop the operator did not ask for is a failure: it throws, so the process exits
+ * non-zero and a supervisor (systemd, Docker restart policy) restarts it.
+ * @throws {MinerError} MINING_STOPPED naming the loop that failed.
+ */
+export async function runUntilStopped(service: MiningService, log: Logger = processLog): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const off = onShutdownSignal(() => {
+      void service.stop().then(() => {
+        off();
+        resolve();
+      });
+    }, log);
+    void service.miner.stopped.then(() =>
+      service.stop().then(() => {
+        off();
+        resolve();
+      })
+    );
+  });
+  const failure = service.miner.failure;
+  if (failure) throw new MinerError('MINING_STOPPED', `mining stopped: ${failure.message}`);
+}
+
 interface MineArgs extends BackendArgs, HealthArgs {
   config?: string;
   'data-dir'?: string;
@@ -218,19 +249,6 @@ export const mineCommand: CommandModule<object, MineArgs> = {
       metricsAddress: args['metrics-address'],
       health: healthSettings(args),
     });
-    await new Promise<void>((resolve) => {
-      const off = onShutdownSignal(() => {
-        void service.stop().then(() => {
-          off();
-          resolve();
-        });
-      });
-      void service.miner.stopped.then(() =>
-        service.stop().then(() => {
-          off();
-          resolve();
-        })
-      );
-    });
+    await runUntilStopped(service);
   },
 };

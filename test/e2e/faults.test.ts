@@ -1,0 +1,157 @@
+/**
+ * Faults while mining, against the real contracts on anvil (issue 9 item 2): the mining service of
+ * `zg-miner mine` with an injected backend that fails mid-run.
+ * - a GPU lost while mining: mining goes on on the CPU (accepted answers after the loss), one log
+ *   line, zg_miner_info names the CPU backend;
+ * - a fatal loop error: the miner stops by itself and `runUntilStopped` (the mine command's wait)
+ *   throws MINING_STOPPED, so the process exits non-zero (it exited 0).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startTestChain, advanceEpoch, type TestChain } from '../helpers/chain.js';
+import { DirDataSource } from '../../src/miner/dataSource.js';
+import { loadConfig } from '../../src/config/config.js';
+import { runUntilStopped, startMiningService } from '../../src/cli/cmds/mine.js';
+import { createFailoverBackend } from '../../src/backend/failover.js';
+import { createCpuBackend } from '../../src/backend/cpuBackend.js';
+import { MinerError, isMinerError } from '../../src/errors.js';
+import type { PoraBackend } from '../../src/backend/backend.js';
+import type { Logger } from '../../src/log/logger.js';
+import { log as processLog } from '../../src/log/logger.js';
+
+let chain: TestChain;
+let dir: string;
+const files: { txSeq: bigint; data: Uint8Array }[] = [];
+
+before(async () => {
+  chain = await startTestChain();
+  dir = mkdtempSync(join(tmpdir(), 'zg-faults-e2e-'));
+  for (let i = 0; i < 3; i++) {
+    const data = randomBytes(262144);
+    const sub = await chain.uploadLoad(data);
+    files.push({ txSeq: sub.txSeq, data });
+  }
+  await advanceEpoch(chain);
+}, { timeout: 120_000 });
+
+after(async () => {
+  await chain?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A config whose data dir holds the uploaded files (as `zg-miner import` leaves them). */
+async function config(dataDir: string) {
+  const source = new DirDataSource(join(dataDir, 'files'));
+  for (const f of files) await source.put(f.txSeq, f.data);
+  const d = chain.deployment;
+  return loadConfig({
+    overrides: {
+      rpcEndpoint: chain.anvil.rpcUrl,
+      logContractAddress: d.flow,
+      mineContractAddress: d.mine,
+      rewardContractAddress: d.reward,
+      minerKey: chain.minerKey,
+      dataDir,
+      mineContextQuerySeconds: 1,
+      mineIterBatchSize: 32,
+    },
+  });
+}
+
+/** The process logger's interface, recording lines (warnings also kept for the dashboard list). */
+function recordingLog(lines: string[]): Logger {
+  const keep = (l: string): void => {
+    lines.push(l);
+    if (process.env.ZG_DEBUG) process.stderr.write(`# ${l}\n`);
+  };
+  return new Proxy(processLog, {
+    get(target, prop, recv) {
+      if (prop === 'info' || prop === 'warn') return keep;
+      if (prop === 'debug') return () => {};
+      if (prop === 'repeated') return (_w: string, _y: string, d: string) => keep(d);
+      return Reflect.get(target, prop, recv) as unknown;
+    },
+  });
+}
+
+/** A "GPU" (the CPU backend under a GPU label) whose device is lost from search call `lostAt` on. */
+async function flakyGpu(lostAt: number, error: () => Error): Promise<PoraBackend & { searches: number }> {
+  const inner = await createCpuBackend({ threads: 1 });
+  let searches = 0;
+  return {
+    info: { kind: 'gpu', device: 'fake GPU', threads: 1 },
+    get searches() {
+      return searches;
+    },
+    search: async (...a) => {
+      searches++;
+      if (searches >= lostAt) throw error();
+      return inner.search(...a);
+    },
+    evaluate: (i) => inner.evaluate(i),
+    seal: (i, m) => inner.seal(i, m),
+    dispose: () => inner.dispose(),
+  };
+}
+
+test('mine: a GPU lost mid-run does not end mining: CPU answers are accepted, one log line, zg_miner_info says cpu', { timeout: 180_000 }, async () => {
+  const lines: string[] = [];
+  const gpu = await flakyGpu(5, () => new MinerError('GPU_DEVICE_LOST', 'GPU device lost: injected'));
+  let acceptedAfterLoss = 0;
+  const service = await startMiningService({
+    config: await config(join(dir, 'lost')),
+    backend: 'gpu',
+    metricsAddress: '127.0.0.1:0',
+    flowStartBlock: chain.deployment.flowDeployBlock,
+    syncSeconds: 1,
+    log: recordingLog(lines),
+    openBackend: async (o) =>
+      createFailoverBackend({
+        primary: gpu,
+        reopenPrimary: async () => {
+          throw new MinerError('GPU_UNAVAILABLE', 'still lost');
+        },
+        openFallback: () => createCpuBackend({ threads: 1 }),
+        log: o.events,
+        ...(o.onSwitch ? { onSwitch: o.onSwitch } : {}),
+      }),
+    onSubmission: (o) => {
+      if (o.result === 'accepted' && gpu.searches >= 5) acceptedAfterLoss++;
+    },
+  });
+  try {
+    const t0 = Date.now();
+    while (acceptedAfterLoss < 1 && service.miner.failure === null && Date.now() - t0 < 150_000) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(service.miner.failure, null, String(service.miner.failure));
+    assert.ok(acceptedAfterLoss >= 1, `no accepted answer after the loss:\n${lines.slice(-20).join('\n')}`);
+    assert.equal(lines.filter((l) => /GPU lost/.test(l)).length, 1, lines.join('\n'));
+    const metrics = await (await fetch(service.metricsUrl)).text();
+    assert.match(metrics, /^zg_miner_info\{version="[^"]+",backend="cpu",adapter="[^"]+"\} 1$/m);
+    assert.doesNotMatch(metrics, /zg_miner_info\{[^}]*backend="gpu"/);
+  } finally {
+    await service.stop();
+  }
+});
+
+test('mine: a fatal loop error stops the miner and the mine command exits non-zero (MINING_STOPPED)', { timeout: 120_000 }, async () => {
+  const lines: string[] = [];
+  const service = await startMiningService({
+    config: await config(join(dir, 'fatal')),
+    backend: 'cpu',
+    metricsAddress: '127.0.0.1:0',
+    flowStartBlock: chain.deployment.flowDeployBlock,
+    syncSeconds: 1,
+    log: recordingLog(lines),
+    openBackend: async () => flakyGpu(1, () => new Error('worker crashed')),
+  });
+  const err = await runUntilStopped(service, recordingLog(lines)).then(
+    () => null,
+    (e: unknown) => e
+  );
+  assert.ok(isMinerError(err, 'MINING_STOPPED'), String(err));
+  assert.match((err as Error).message, /^mining stopped: the search loop failed: worker crashed$/);
+});
