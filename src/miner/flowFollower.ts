@@ -33,6 +33,12 @@ export interface FlowFollowerOptions {
   /** The Flow's deployment block (first block with possible Submit events). */
   fromBlock: number;
   log: MinerLogger;
+  /** Called with each block range's Submit events before the follower moves past them (the RPC's tx index). */
+  onSubmissions?: (subs: FlowSubmissionView[]) => Promise<void>;
+  /** True when the submission's data is already held (synced from peers or uploaded): it leaves the pending list. */
+  held?: (sub: FlowSubmissionView) => boolean;
+  /** Appended to the "no local data yet" line (e.g. that peers will be asked). */
+  pendingHint?: string;
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -47,6 +53,10 @@ export class FlowFollower {
   }
   get pendingCount(): number {
     return this.state?.pending.length ?? 0;
+  }
+  /** The last block whose Submit events are applied (-1 before the first poll). */
+  get syncedBlock(): number {
+    return (this.state?.nextBlock ?? 0) - 1;
   }
 
   constructor(o: FlowFollowerOptions) {
@@ -78,6 +88,7 @@ export class FlowFollower {
 
   /** Stores one submission's data; false when the DataSource does not have it (yet). */
   private async storeSubmission(sub: FlowSubmissionView): Promise<boolean> {
+    if (this.o.held?.(sub)) return true;
     const data = await this.o.source.fileData(sub.txSeq, sub.sizeBytes);
     if (data === null) return false;
     const bad = checkFileAgainstNodes(data, sub.sizeBytes, sub.nodes);
@@ -134,11 +145,12 @@ export class FlowFollower {
             sizeBytes: String(sub.sizeBytes),
             nodes: sub.nodes.map((n) => ({ root: hex(n.root), height: n.height })),
           });
-          this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) (zg-miner import --tx ${sub.txSeq} FILE)`);
+          this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) ${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
         }
         const end = sub.startPos + sub.lengthSectors;
         if (end > prevEnd) st.flowEnd = String(end);
       }
+      if (subs.length > 0) await this.o.onSubmissions?.(subs);
       st.nextBlock = to + 1;
       await this.saveState();
     }

@@ -13,7 +13,7 @@ import { chooseRange, numShards } from '../core/recallRange.js';
 import { unseal } from '../core/seal.js';
 import { recoverMerkleRoot } from '../core/merkle.js';
 import type { PoraAnswer, SubmitResult } from '../types.js';
-import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type WorkerContextView } from './ports.js';
+import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type SyncPort, type WorkerContextView } from './ports.js';
 import type { FlowFollower } from './flowFollower.js';
 import type { Sealer } from './sealer.js';
 import { sealProof } from './flowProofs.js';
@@ -33,6 +33,8 @@ export interface MinerOptions extends MinerDeps {
   /** Period of the follow + seal loop. */
   syncSeconds: number;
   follower: FlowFollower;
+  /** Flow data from peers, run after the follower in the sync loop. */
+  sync?: SyncPort;
   sealer: Sealer;
   /** The sealed loads to mine (default `store.loadSource()`); cli/ passes one with read metrics. */
   loadSource?: LoadSource;
@@ -254,6 +256,7 @@ export class Miner {
     while (!signal.aborted) {
       try {
         await this.o.follower.poll();
+        await this.o.sync?.step(signal);
         await this.o.sealer.sealPending(signal);
       } catch (e) {
         this.o.log.warn(`flow sync: ${(e as Error).message}`);

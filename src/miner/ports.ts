@@ -24,6 +24,8 @@ export interface MinerStore {
    */
   writeVerifiedLoad(loadIndex: bigint, bytes: Uint8Array, roots: LoadRootsView): Promise<void>;
   markKnownZero(startSector: bigint, endSector: bigint): Promise<void>;
+  /** True when every sector of [startSector, endSector) is known (data or zeros). */
+  sectorsKnown(startSector: bigint, endSector: bigint): boolean;
   isLoadComplete(loadIndex: bigint): boolean;
   readRawLoad(loadIndex: bigint): Promise<Uint8Array>;
   sealedMask(loadIndex: bigint): bigint;
@@ -63,6 +65,14 @@ export interface FlowTreePort {
    * @throws MinerError if the load lies beyond length() or disagrees with a known node.
    */
   recordLoad(loadIndex: bigint, loadRoot: Bytes32, sealRoots: Bytes32[]): Promise<void>;
+}
+
+/**
+ * Flow data from peers (sync/ implements it; cli/ wires it): one pass fetches, verifies against
+ * the flow tree and stores what this shard lacks. Returns the number of loads stored.
+ */
+export interface SyncPort {
+  step(signal?: AbortSignal): Promise<number>;
 }
 
 export interface WorkerContextView {

@@ -228,6 +228,11 @@ export class SealedStore {
     });
   }
 
+  /** True when every sector of [startSector, endSector) is known (data or zeros). */
+  sectorsKnown(startSector: bigint, endSector: bigint): boolean {
+    return endSector <= startSector || this.#table.unknownRuns(startSector, endSector).length === 0;
+  }
+
   knownSectors(loadIndex: bigint): number {
     return this.#table.get(loadIndex)?.knownCount ?? 0;
   }

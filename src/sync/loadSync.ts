@@ -39,9 +39,15 @@ export interface SyncMetricsSink {
   setSyncPeers(counts: Record<string, number>): void;
 }
 
+/** The flow tree as the sync client uses it: read nodes, and record proven nodes above loads. */
+export interface SyncTree extends Pick<FlowTreeReader, 'length' | 'node'> {
+  /** Records a node proven by a verified load and a peer's proof path (a shard miner's proof levels). */
+  recordNode?(level: number, index: bigint, root: Bytes32): Promise<void>;
+}
+
 export interface LoadSyncOptions {
   pool: PeerPool;
-  tree: Pick<FlowTreeReader, 'length' | 'node'>;
+  tree: SyncTree;
   store: SyncStore;
   txs: TxIndex;
   hashLoad(loadIndex: bigint, load: Uint8Array): LoadRootsOut;
@@ -146,11 +152,11 @@ export class LoadSync {
    * Checks a load root against the chain: the tree's node (10, L) when known, else the peer's
    * sector-proof siblings folded up to the first node the tree knows.
    */
-  private async verify(peer: Peer, load: bigint, root: Bytes32): Promise<void> {
+  private async verify(peer: Peer, load: bigint, root: Bytes32): Promise<[number, bigint, Bytes32][]> {
     const known = await this.o.tree.node(10, load);
     if (known !== null) {
       if (!equalBytes(known, root)) throw new LoadRejected('mismatch', `load ${load} does not match the chain's root`);
-      return;
+      return [];
     }
     const p = (await peer.client.call('zgs_getSectorProof', [load * LOAD, null])) as { lemma?: unknown } | null;
     if (p === null || typeof p !== 'object' || !Array.isArray(p.lemma) || p.lemma.length < 13 || p.lemma.length > 66)
@@ -160,14 +166,17 @@ export class LoadSync {
     const height = lemma.length - 2;
     let h = root;
     let idx = load;
+    const siblings: [number, bigint, Bytes32][] = [];
     for (let k = 10; k < height; k++) {
       const sib = lemma[1 + k]!;
+      siblings.push([k, idx ^ 1n, sib]);
       h = (idx & 1n) === 0n ? hashPair(h, sib) : hashPair(sib, h);
       idx >>= 1n;
       const anchor = await this.o.tree.node(k + 1, idx);
       if (anchor !== null) {
         if (!equalBytes(anchor, h)) throw new LoadRejected('mismatch', `load ${load} does not match the chain's root`);
-        return;
+        // Every sibling below the anchor is now proven: it hashes with our load to a node of the chain.
+        return siblings;
       }
     }
     throw new LoadRejected('unverifiable', `load ${load}: no node of its proof is known from the chain yet`);
@@ -177,9 +186,11 @@ export class LoadSync {
   private async syncFrom(peer: Peer, load: bigint): Promise<void> {
     const bytes = await this.fetch(peer, load);
     const roots = this.o.hashLoad(load, bytes);
-    await this.verify(peer, load, roots.loadRoot);
+    const proven = await this.verify(peer, load, roots.loadRoot);
     if (this.o.store.isLoadComplete(load)) return; // stored meanwhile (upload, follower)
     await this.o.store.writeVerifiedLoad(load, bytes, roots);
+    // Bottom-up, so each recorded node climbs through the ones before it to the anchor.
+    if (this.o.tree.recordNode) for (const [k, i, v] of proven) if ((await this.o.tree.node(k, i)) === null) await this.o.tree.recordNode(k, i, v);
     this.o.pool.succeeded(peer, bytes.length);
     this.synced++;
     this.bytes += bytes.length;

@@ -122,6 +122,10 @@ export class MemoryStore implements MinerStore {
       if (this.isLoadComplete(l) && (l + 1n) * 1024n <= this.flowTree.length()) await this.flowTree.recordLoad(l, this.loadRoot(l)!, this.sealRoots(l)!);
     }
   }
+  sectorsKnown(start: bigint, end: bigint): boolean {
+    for (let s = start; s < end; s++) if (this.known.get(s / 1024n)?.[Number(s % 1024n)] !== 1) return false;
+    return true;
+  }
   async writeVerifiedLoad(l: bigint, bytes: Uint8Array, _roots: LoadRootsView): Promise<void> {
     await this.writeFlowData(l * 1024n, bytes);
   }
