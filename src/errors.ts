@@ -17,6 +17,8 @@ export const MinerErrorCode = {
   TIMEOUT: 'TIMEOUT',
   /** The mining service stopped by itself (a loop failed): the process exits non-zero. */
   MINING_STOPPED: 'MINING_STOPPED',
+  /** Ctrl+C / SIGTERM arrived while the work was under way (e.g. during devnet setup). */
+  INTERRUPTED: 'INTERRUPTED',
 } as const;
 export type MinerErrorCode = (typeof MinerErrorCode)[keyof typeof MinerErrorCode];
 

@@ -10,13 +10,35 @@ import { deployMarketEnabled, type DeployOptions, type Deployment } from './depl
 import { submitToFlow, type SubmissionNodes } from './flowUpload.js';
 import { mineBlocks } from './blocks.js';
 import { FLOW_ABI } from './abi.js';
+import { SUBMIT_TOPIC, parseSubmitLog } from './flowEvents.js';
+import { equalBytes } from '../bytes.js';
 import type { FlowSubmission } from '../types.js';
+import { supervisedLoop, sleep } from '../watchdog/loop.js';
+import type { Watchdog } from '../watchdog/watchdog.js';
+import { withDeadline } from '../watchdog/deadline.js';
+
+/** A driven block that takes longer than this is logged and driven again (the watchdog's stall time). */
+export const BLOCK_DRIVER_STALL_MS = 30_000;
 
 export interface DevChain {
   deployment: Deployment;
   upload(sub: SubmissionNodes): Promise<FlowSubmission>;
-  /** Starts driving blocks every `blockMs`; the returned function stops it. */
-  startBlockDriver(blockMs: number, log: (line: string) => void): () => Promise<void>;
+  /**
+   * Forgets the deployer's locally counted nonce (it is read from the chain again): after an upload
+   * that was abandoned mid-way, the next send would otherwise leave a nonce gap and never be mined.
+   */
+  resyncNonce(): void;
+  /**
+   * The Submit event of an earlier upload of exactly these nodes from `fromBlock` on, else null:
+   * after an upload whose receipt never came, it tells "landed" from "lost" so a retry never pays twice.
+   */
+  findSubmission(sub: SubmissionNodes, fromBlock: number): Promise<FlowSubmission | null>;
+  /**
+   * Starts driving blocks every `blockMs`; the returned function stops it (without waiting more
+   * than a few seconds for a chain call that hangs). Under `watchdog`, a block that takes longer
+   * than BLOCK_DRIVER_STALL_MS is logged and the driver restarted.
+   */
+  startBlockDriver(blockMs: number, log: (line: string) => void, watchdog?: Watchdog): () => Promise<void>;
   /** Mines blocks to the next epoch start and makes that epoch now. */
   advanceEpoch(): Promise<void>;
   destroy(): void;
@@ -43,29 +65,46 @@ export async function deployDevChain(rpcUrl: string, adminKey: string, set: Cont
   return {
     deployment,
     upload: (sub) => submitToFlow(deployment.flow, admin, sub),
-    startBlockDriver(blockMs, log) {
-      let stopped = false;
+    resyncNonce: () => admin.reset(),
+    async findSubmission(sub, fromBlock) {
+      const logs = await provider.getLogs({ address: deployment.flow, topics: [SUBMIT_TOPIC], fromBlock, toBlock: 'latest' });
+      const same = (s: FlowSubmission): boolean =>
+        s.sizeBytes === sub.length && s.nodes.length === sub.nodes.length && s.nodes.every((n, i) => n.height === sub.nodes[i]!.height && equalBytes(n.root, sub.nodes[i]!.root));
+      for (const l of logs) {
+        const s = parseSubmitLog(l);
+        if (s !== null && same(s)) return s;
+      }
+      return null;
+    },
+    startBlockDriver(blockMs, log, watchdog) {
+      const stop = new AbortController();
       // Epoch 0 exists from Flow.initialize; makeContext matters from epoch 1 on.
       let lastEpoch = 0n;
-      const loop = (async () => {
-        while (!stopped) {
+      const loop = supervisedLoop({
+        name: 'block driver',
+        stallMs: BLOCK_DRIVER_STALL_MS,
+        signal: stop.signal,
+        ...(watchdog ? { watchdog } : {}),
+        iteration: async (signal) => {
           try {
             await mineBlocks(provider, 1);
             const n = BigInt(await provider.getBlockNumber());
             const epoch = n > firstBlock ? (n - firstBlock - 1n) / per : 0n;
-            if (epoch > lastEpoch) {
-              await makeContext();
+            if (epoch > lastEpoch && !signal.aborted) {
+              // makeContext() acts only when an epoch is due, so a try repeated after a restart is harmless.
+              await withDeadline(makeContext(), BLOCK_DRIVER_STALL_MS, 'Flow.makeContext');
               lastEpoch = epoch;
               log(`block ${n}: epoch ${epoch} made (Flow.makeContext)`);
             }
           } catch (e) {
-            if (!stopped) log(`block driver: ${(e as Error).message.split('\n')[0]}`);
+            if (!signal.aborted) log(`block driver: ${(e as Error).message.split('\n')[0]}`);
           }
-          await new Promise((r) => setTimeout(r, blockMs));
-        }
-      })();
+        },
+        between: (signal) => sleep(blockMs, signal),
+        stopGraceMs: 2000,
+      });
       return async () => {
-        stopped = true;
+        stop.abort();
         await loop;
       };
     },

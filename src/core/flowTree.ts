@@ -397,9 +397,9 @@ export class FlowTree {
 
   /** A complete node of the current tree, or undefined when only an ancestor of it is known. */
   #get(h: number, i: number): Uint8Array | undefined {
-    const v = this.#nodes.get(h, i);
-    if (v !== undefined) return v;
-    return this.#inZeroGap(i * 2 ** h, (i + 1) * 2 ** h) ? ZERO_HASHES[h] : undefined;
+    // Gaps first: an in-memory search, where the storage may read a file.
+    if (this.#inZeroGap(i * 2 ** h, (i + 1) * 2 ** h)) return ZERO_HASHES[h];
+    return this.#nodes.get(h, i);
   }
 
   #inZeroGap(start: number, end: number): boolean {

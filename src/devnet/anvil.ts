@@ -15,6 +15,8 @@ export interface AnvilNode {
   /** Private keys of anvil's funded dev accounts (its well-known mnemonic). */
   keys: string[];
   stop(): Promise<void>;
+  /** Kills anvil at once (SIGKILL), synchronously: for a forced exit that cannot wait for stop(). */
+  kill(): void;
 }
 
 /** Where npm put the anvil binary (the platform package; its postinstall may not have run). */
@@ -91,6 +93,10 @@ export async function startAnvil(opts: { port?: number; log?: (line: string) => 
     port,
     chainId: 31337,
     keys: ANVIL_KEYS,
+    kill(): void {
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;

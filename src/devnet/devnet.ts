@@ -7,10 +7,42 @@ import { randomBytes } from 'node:crypto';
 import { startAnvil, type AnvilNode } from './anvil.js';
 import { loadContracts } from '../chain/contracts.js';
 import type { Deployment, MineParams } from '../chain/deploy.js';
-import { deployDevChain } from '../chain/devChain.js';
+import { deployDevChain, type DevChain } from '../chain/devChain.js';
+import type { SubmissionNodes } from '../chain/flowUpload.js';
 import type { FlowSubmission } from '../types.js';
 import { nodeRootsFor } from '../miner/dataSource.js';
 import { BYTES_PER_LOAD } from '../spec.js';
+import { isMinerError } from '../errors.js';
+import { unlessAborted, withDeadline } from '../watchdog/deadline.js';
+import { Watchdog } from '../watchdog/watchdog.js';
+
+/** One sample upload (send + receipt) that takes longer than this is logged and tried again. */
+export const UPLOAD_TIMEOUT_MS = 30_000;
+export const UPLOAD_TRIES = 3;
+
+/**
+ * One upload that cannot freeze the setup: each try has a deadline; after one that passes with no
+ * receipt (ethers' receipt wait can miss a block on an otherwise idle anvil and wait forever), the
+ * chain is asked whether the upload landed, and it is sent again only if not, so a retry never
+ * pays twice. One warning per late try. @throws {MinerError} TIMEOUT after UPLOAD_TRIES tries.
+ */
+export async function uploadWithRetry(
+  dev: Pick<DevChain, 'upload' | 'findSubmission' | 'resyncNonce'>,
+  nodes: SubmissionNodes,
+  o: { fromBlock: number; timeoutMs: number; what: string; warn: (line: string) => void }
+): Promise<FlowSubmission> {
+  for (let t = 1; ; t++) {
+    try {
+      return await withDeadline(dev.upload(nodes), o.timeoutMs, `uploading ${o.what}`);
+    } catch (e) {
+      if (!isMinerError(e, 'TIMEOUT') || t >= UPLOAD_TRIES) throw e;
+      const landed = await withDeadline(dev.findSubmission(nodes, o.fromBlock), o.timeoutMs, `looking for ${o.what} on chain`);
+      o.warn(`devnet: ${e.message}; ${landed ? `it landed (tx ${landed.txSeq})` : `it did not land; sending it again (try ${t + 1}/${UPLOAD_TRIES})`}`);
+      if (landed) return landed;
+      dev.resyncNonce();
+    }
+  }
+}
 
 /**
  * Window/epoch math (zgs-contracts README): (nSubtasks−1)·interval + targetMineBlocks + 1 =
@@ -36,6 +68,12 @@ export interface DevnetOptions {
   log: (line: string) => void;
   /** Called as soon as anvil runs, so a caller can stop it even if deployment never finishes. */
   onAnvil?: (anvil: AnvilNode) => void;
+  /** Aborting it (Ctrl+C) stops the setup at once: anvil is stopped and MinerError INTERRUPTED thrown. */
+  signal?: AbortSignal;
+  /** Where the watchdog over the block driver warns (default `log`). */
+  warn?: (line: string) => void;
+  /** Per-upload deadline, ms (default UPLOAD_TIMEOUT_MS; tests shorten it). */
+  uploadTimeoutMs?: number;
 }
 
 export interface Devnet {
@@ -49,32 +87,51 @@ export interface Devnet {
 
 export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const set = loadContracts(o.contractsPath);
-  const anvil = await startAnvil({ ...(o.port !== undefined ? { port: o.port } : {}), log: o.log });
+  const step = <T>(p: Promise<T>, what: string): Promise<T> => unlessAborted(p, o.signal, `devnet setup (${what})`);
+  const starting = startAnvil({ ...(o.port !== undefined ? { port: o.port } : {}), log: o.log });
+  const anvil = await step(starting, 'starting anvil').catch(async (e: unknown) => {
+    // Interrupted while anvil was starting: stop it if it comes up after all.
+    void starting.then((a) => a.stop()).catch(() => {});
+    throw e;
+  });
   o.onAnvil?.(anvil);
+  const watchdog = new Watchdog({ log: { warn: o.warn ?? o.log } });
   let stopDriver: (() => Promise<void>) | null = null;
   let destroy: (() => void) | null = null;
   const stop = async (): Promise<void> => {
+    watchdog.stop();
     await stopDriver?.();
     destroy?.();
     await anvil.stop();
   };
   try {
-    const dev = await deployDevChain(anvil.rpcUrl, anvil.keys[0]!, set, {
-      mineParams: DEVNET_MINE_PARAMS,
-      blocksPerEpoch: DEVNET_BLOCKS_PER_EPOCH,
-      log: o.log,
-    });
+    const dev = await step(
+      deployDevChain(anvil.rpcUrl, anvil.keys[0]!, set, {
+        mineParams: DEVNET_MINE_PARAMS,
+        blocksPerEpoch: DEVNET_BLOCKS_PER_EPOCH,
+        log: o.log,
+      }),
+      'deploying the contracts'
+    );
     destroy = dev.destroy;
     const uploads: Devnet['uploads'] = [];
+    const timeout = o.uploadTimeoutMs ?? UPLOAD_TIMEOUT_MS;
+    let fromBlock = dev.deployment.flowDeployBlock;
     for (let i = 0; i < o.files; i++) {
       const data = new Uint8Array(randomBytes(BYTES_PER_LOAD));
-      const submission = await dev.upload({ length: BigInt(data.length), nodes: [{ root: nodeRootsFor(data, [10])[0]!, height: 10 }] });
+      const nodes = { length: BigInt(data.length), nodes: [{ root: nodeRootsFor(data, [10])[0]!, height: 10 }] };
+      const submission = await step(
+        uploadWithRetry(dev, nodes, { fromBlock, timeoutMs: timeout, what: `sample file ${i + 1}/${o.files}`, warn: o.warn ?? o.log }),
+        `uploading sample file ${i + 1}/${o.files}`
+      );
+      fromBlock = submission.blockNumber;
       uploads.push({ submission, data });
       o.log(
         `uploaded sample file ${i + 1}/${o.files}: tx ${submission.txSeq}, sectors [${submission.startPos}, ${submission.startPos + submission.lengthSectors}), fee ${submission.lengthSectors * dev.deployment.pricePerSector} wei`
       );
     }
-    stopDriver = dev.startBlockDriver(o.blockMs, o.log);
+    watchdog.start();
+    stopDriver = dev.startBlockDriver(o.blockMs, o.log, watchdog);
     return { anvil, deployment: dev.deployment, chainId: anvil.chainId, minerKey: anvil.keys[1]!, uploads, stop };
   } catch (e) {
     await stop();

@@ -22,6 +22,8 @@ export interface MinerMetrics {
   recordRead(bytes: number, seconds: number): void;
   setSealedSectors(sectors: bigint | number): void;
   setContextEpoch(epoch: bigint | number): void;
+  /** The watchdog restarted a stalled part (search, flow sync and sealer, …). */
+  recordRestart(part: string): void;
   /** The backend now in use (zg_miner_info's labels), e.g. the CPU after a lost GPU. */
   setBackend(backend: string, adapter: string): void;
   /** Nonces per second of a device over the last 60 s (0 before any nonce). */
@@ -93,6 +95,7 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
   const nonces = new Counter({ name: 'zg_miner_nonces_total', help: 'Nonces whose scratch pad was computed', labelNames: ['device'], registers });
   const sealHashes = new Counter({ name: 'zg_miner_seal_hashes_total', help: 'PoRA quality hashes computed (one per held seal of a recalled load)', labelNames: ['device'], registers });
   const hits = new Counter({ name: 'zg_miner_hits_total', help: 'Nonces whose recalled load holds a seal meeting the target', labelNames: ['device'], registers });
+  const restarts = new Counter({ name: 'zg_miner_watchdog_restarts_total', help: 'Parts the watchdog restarted after they made no progress for their stall time', labelNames: ['part'], registers });
   const hitsRejected = new Counter({ name: 'zg_miner_hits_rejected_total', help: 'Hits refused by the CPU re-check or pre-submit checks', labelNames: ['reason'], registers });
   const submissions = new Counter({ name: 'zg_miner_submissions_total', help: 'PoRA answers submitted, by outcome', labelNames: ['result'], registers });
   const readBytes = new Counter({ name: 'zg_miner_read_bytes_total', help: 'Bytes read from the sealed store for mining', registers });
@@ -154,6 +157,7 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
     recordSealHashes: (device, n) => sealHashes.inc({ device }, count(n)),
     recordHit: (device) => hits.inc({ device }),
     recordHitRejected: (reason) => hitsRejected.inc({ reason }),
+    recordRestart: (part) => restarts.inc({ part }),
     recordSubmission: (result) => submissions.inc({ result }),
     recordRead(bytes, seconds) {
       readBytes.inc(count(bytes));

@@ -15,12 +15,16 @@ import { recoverMerkleRoot } from '../core/merkle.js';
 import type { PoraAnswer, SubmitResult } from '../types.js';
 import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type SyncPort, type WorkerContextView } from './ports.js';
 import type { FlowFollower } from './flowFollower.js';
+import { sleep, supervisedLoop, type LoopOptions } from '../watchdog/loop.js';
+import type { Progress, Watchdog } from '../watchdog/watchdog.js';
 import type { Sealer } from './sealer.js';
 import { sealProof } from './flowProofs.js';
 import { HitGate } from './hitGate.js';
 
 const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
 const HASHRATE_LOG_MS = 30_000;
+/** A loop iteration silent for this long is logged and restarted (the watchdog's default). */
+export const DEFAULT_STALL_SECONDS = 120;
 
 export interface MinerOptions extends MinerDeps {
   shardId: bigint;
@@ -45,6 +49,12 @@ export interface MinerOptions extends MinerDeps {
   healthLine?: () => string | null;
   /** Milliseconds clock (tests pass a fake). */
   now?: () => number;
+  /** Watches the loops: one that makes no progress for `stallSeconds` is logged and restarted. */
+  watchdog?: Watchdog;
+  /** Default DEFAULT_STALL_SECONDS. */
+  stallSeconds?: number;
+  /** The longest a submission may take with its retries (max_retries × interval), added to the submitter's stall time. */
+  submitSeconds?: number;
 }
 
 /** A reason to hold the search, asked before every batch (null = go on). */
@@ -71,18 +81,6 @@ interface ActiveJob {
   abort: AbortController;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export class Miner {
   private readonly o: MinerOptions;
@@ -173,11 +171,17 @@ export class Miner {
         this.failure = new Error(`the ${name} loop failed: ${(e as Error).message}`, { cause: e });
         this.stopCtl.abort();
       });
+    const signal = this.stopCtl.signal;
+    const stallMs = (this.o.stallSeconds ?? DEFAULT_STALL_SECONDS) * 1000;
+    // Every long-running loop runs under the watchdog: a stalled iteration is logged and restarted.
+    const loop = (name: string, iteration: LoopOptions['iteration'], between: LoopOptions['between'], stall = stallMs): Promise<void> =>
+      supervisedLoop({ name, stallMs: stall, signal, iteration, ...(between ? { between } : {}), ...(this.o.watchdog ? { watchdog: this.o.watchdog } : {}) });
     this.loops = [
-      guard('context', this.contextLoop()),
-      guard('sync', this.syncLoop()),
-      guard('search', this.searchLoop()),
-      guard('submit', this.submitLoop()),
+      guard('context', loop('context watcher', () => this.contextRound(), (s) => sleep(this.o.contextQuerySeconds * 1000, s))),
+      guard('sync', loop('flow sync and sealer', (s, p) => this.syncRound(s, p), (s) => sleep(this.o.syncSeconds * 1000, s))),
+      guard('search', loop('search', (s) => this.searchRound(s), undefined)),
+      // A submission retries with rising gas for up to max_retries × interval: never a stall.
+      guard('submit', loop('submitter', () => this.submitRound(), () => this.workQueued(), stallMs + (this.o.submitSeconds ?? 0) * 1000)),
       guard('hashrate', this.hashrateLoop()),
     ];
   }
@@ -239,97 +243,87 @@ export class Miner {
     );
   }
 
-  private async contextLoop(): Promise<void> {
-    const signal = this.stopCtl.signal;
-    while (!signal.aborted) {
-      try {
-        this.onContext(await this.o.chain.computeWorkerContext(this.o.minerId));
-      } catch (e) {
-        this.setPause(`context query failed: ${(e as Error).message}`);
-      }
-      await sleep(this.o.contextQuerySeconds * 1000, signal);
+  private async contextRound(): Promise<void> {
+    try {
+      this.onContext(await this.o.chain.computeWorkerContext(this.o.minerId));
+    } catch (e) {
+      this.setPause(`context query failed: ${(e as Error).message}`);
     }
   }
 
-  private async syncLoop(): Promise<void> {
-    const signal = this.stopCtl.signal;
-    while (!signal.aborted) {
-      try {
-        await this.o.follower.poll();
-        await this.o.sync?.step(signal);
-        await this.o.sealer.sealPending(signal);
-      } catch (e) {
-        this.o.log.warn(`flow sync: ${(e as Error).message}`);
-      }
-      await sleep(this.o.syncSeconds * 1000, signal);
+  private async syncRound(signal: AbortSignal, progress: Progress): Promise<void> {
+    try {
+      await this.o.follower.poll();
+      progress.beat();
+      await this.o.sync?.step(signal, () => progress.beat());
+      await this.o.sealer.sealPending(signal, () => progress.beat());
+    } catch (e) {
+      if (!signal.aborted) this.o.log.warn(`flow sync: ${(e as Error).message}`);
     }
   }
 
-  private async searchLoop(): Promise<void> {
-    const signal = this.stopCtl.signal;
+  /** One search batch (or a short wait while there is no job or the guard holds the search). */
+  private async searchRound(signal: AbortSignal): Promise<void> {
     const cpu = Math.min(100, Math.max(1, this.o.cpuPercentage));
-    while (!signal.aborted) {
-      const a = this.active;
-      const held = this.o.guard?.pauseReason() ?? null;
-      if (held !== this.guardReason) {
-        if (held !== null) this.o.log.warn(`search paused: ${held}`);
-        else this.o.log.info(`search resumed (${this.guardReason})`);
-        this.guardReason = held;
-      }
-      if (!a || held !== null) {
-        await sleep(200, signal);
+    const a = this.active;
+    const held = this.o.guard?.pauseReason() ?? null;
+    if (held !== this.guardReason) {
+      if (held !== null) this.o.log.warn(`search paused: ${held}`);
+      else this.o.log.info(`search resumed (${this.guardReason})`);
+      this.guardReason = held;
+    }
+    if (!a || held !== null) return sleep(200, signal);
+    this.loadSource ??= this.o.loadSource ?? this.o.store.loadSource();
+    const t0 = performance.now();
+    // Aborted by a new job, by stop() and by the watchdog's restart.
+    const res = await this.o.backend.search(a.job, { base: randomBytes(32), start: 0n, count: this.o.iterBatchSize }, this.loadSource, AbortSignal.any([a.abort.signal, signal]));
+    if (signal.aborted && !this.stopCtl.signal.aborted) return; // restarted: this batch is abandoned
+    const dev = this.device;
+    this.totals.nonces += res.stats.nonces;
+    this.totals.sealHashes += res.stats.sealHashes;
+    this.totals.rejected += res.stats.rejected;
+    this.windowNonces += res.stats.nonces;
+    this.deviceNonces.set(dev, (this.deviceNonces.get(dev) ?? 0) + res.stats.nonces);
+    this.o.metrics?.recordNonces(dev, res.stats.nonces);
+    this.o.metrics?.recordSealHashes(dev, res.stats.sealHashes);
+    for (let i = 0; i < res.stats.rejected; i++) this.o.metrics?.recordHitRejected('cpu_recheck');
+    for (const hit of res.hits) {
+      this.totals.hits++;
+      this.o.metrics?.recordHit(dev);
+      // Every hit of every backend passes the gate (hitGate.ts) before it can reach the submitter.
+      const refused = await this.gate.check(a.job, hit);
+      if (refused) {
+        this.totals.rejected++;
+        this.o.metrics?.recordHitRejected(refused.reason);
+        if (refused.reason !== 'seal0_load0') this.o.log.warn(`${refused.detail}; not submitted`);
         continue;
       }
-      this.loadSource ??= this.o.loadSource ?? this.o.store.loadSource();
-      const t0 = performance.now();
-      const res = await this.o.backend.search(a.job, { base: randomBytes(32), start: 0n, count: this.o.iterBatchSize }, this.loadSource, a.abort.signal);
-      const dev = this.device;
-      this.totals.nonces += res.stats.nonces;
-      this.totals.sealHashes += res.stats.sealHashes;
-      this.totals.rejected += res.stats.rejected;
-      this.windowNonces += res.stats.nonces;
-      this.deviceNonces.set(dev, (this.deviceNonces.get(dev) ?? 0) + res.stats.nonces);
-      this.o.metrics?.recordNonces(dev, res.stats.nonces);
-      this.o.metrics?.recordSealHashes(dev, res.stats.sealHashes);
-      for (let i = 0; i < res.stats.rejected; i++) this.o.metrics?.recordHitRejected('cpu_recheck');
-      for (const hit of res.hits) {
-        this.totals.hits++;
-        this.o.metrics?.recordHit(dev);
-        // Every hit of every backend passes the gate (hitGate.ts) before it can reach the submitter.
-        const refused = await this.gate.check(a.job, hit);
-        if (refused) {
-          this.totals.rejected++;
-          this.o.metrics?.recordHitRejected(refused.reason);
-          if (refused.reason !== 'seal0_load0') this.o.log.warn(`${refused.detail}; not submitted`);
-          continue;
-        }
-        this.queue.push({ hit, active: a });
-        this.wakeSubmitter?.();
-      }
-      if (res.stats.sealHashes === 0 && res.stats.nonces > 0 && res.hits.length === 0) {
-        // Nothing held in range yet: avoid spinning on empty loads.
-        await sleep(50, signal);
-      }
-      if (cpu < 100) await sleep(((performance.now() - t0) * (100 - cpu)) / cpu, signal);
-      // A backend that computes on this thread resolves without a macrotask turn; let timers and
-      // RPC replies (context watcher, submitter) run between batches.
-      else await new Promise<void>((r) => setImmediate(r));
+      this.queue.push({ hit, active: a });
+      this.wakeSubmitter?.();
+    }
+    if (res.stats.sealHashes === 0 && res.stats.nonces > 0 && res.hits.length === 0) {
+      // Nothing held in range yet: avoid spinning on empty loads.
+      await sleep(50, signal);
+    }
+    if (cpu < 100) await sleep(((performance.now() - t0) * (100 - cpu)) / cpu, signal);
+    // A backend that computes on this thread resolves without a macrotask turn; let timers and
+    // RPC replies (context watcher, submitter) run between batches.
+    else await new Promise<void>((r) => setImmediate(r));
+  }
+
+  /** Resolves once a hit is queued (or on stop): the submitter's idle wait. */
+  private async workQueued(): Promise<void> {
+    while (this.queue.length === 0 && !this.stopCtl.signal.aborted) {
+      await new Promise<void>((r) => {
+        this.wakeSubmitter = r;
+      });
+      this.wakeSubmitter = null;
     }
   }
 
-  private async submitLoop(): Promise<void> {
-    const signal = this.stopCtl.signal;
-    while (!signal.aborted) {
-      const item = this.queue.shift();
-      if (!item) {
-        await new Promise<void>((r) => {
-          this.wakeSubmitter = r;
-        });
-        this.wakeSubmitter = null;
-        continue;
-      }
-      await this.submitHit(item.hit, item.active);
-    }
+  private async submitRound(): Promise<void> {
+    const item = this.queue.shift();
+    if (item) await this.submitHit(item.hit, item.active);
   }
 
   private count(result: SubmitResult, hit: Hit, epoch: bigint, outcome?: SubmitOutcomeView): void {

@@ -33,7 +33,8 @@ export interface MinerStore {
   readSealedSeal(loadIndex: bigint, sealIndex: number): Promise<Uint8Array>;
   loadRoot(loadIndex: bigint): Uint8Array | null;
   sealRoots(loadIndex: bigint): Uint8Array[] | null;
-  completeLoads(): bigint[];
+  /** The lowest complete load ≥ `from` that this miner seals and that is not fully sealed, or null (O(1) when none). */
+  nextUnsealedLoad(from: bigint): bigint | null;
   loadSource(): LoadSource;
   stats(): { knownSectors: bigint; sealedSectors: bigint; completeLoads: number; sealedLoads: number };
 }
@@ -72,7 +73,8 @@ export interface FlowTreePort {
  * the flow tree and stores what this shard lacks. Returns the number of loads stored.
  */
 export interface SyncPort {
-  step(signal?: AbortSignal): Promise<number>;
+  /** `beat` is called as loads arrive (the watchdog's sign of progress). */
+  step(signal?: AbortSignal, beat?: () => void): Promise<number>;
 }
 
 export interface WorkerContextView {

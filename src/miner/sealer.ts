@@ -58,16 +58,21 @@ export class Sealer {
     this.ranges = new EpochRangeCache(o.chain);
   }
 
-  /** Seals what can be sealed now; returns the number of seals committed. */
-  async sealPending(signal?: AbortSignal): Promise<number> {
+  /** Seals what can be sealed now; returns the number of seals committed. `onProgress` after each load (the watchdog). */
+  async sealPending(signal?: AbortSignal, onProgress?: () => void): Promise<number> {
     const holds = this.o.holds ?? (() => true);
-    const todo = this.o.store.completeLoads().filter((l) => holds(l) && this.o.store.sealedMask(l) !== FULL_MASK);
-    if (todo.length === 0) return 0;
+    // The store's queue of complete, not fully sealed loads, ascending: nothing to do costs O(1).
+    let load = this.o.store.nextUnsealedLoad(0n);
+    if (load === null) return 0;
     await this.ranges.refresh();
     let sealedCount = 0;
-    for (const load of todo) {
+    for (; load !== null; load = this.o.store.nextUnsealedLoad(load + 1n)) {
       if (signal?.aborted) break;
+      // Epoch ranges are recorded in flow order: a load past the recorded end waits, and so do all after it.
+      if (load * SECTORS_PER_LOAD_N >= this.ranges.recordedEnd) break;
+      if (!holds(load)) continue;
       const mask = this.o.store.sealedMask(load);
+      if (mask === FULL_MASK) continue;
       const loadStart = load * SECTORS_PER_LOAD_N;
       const wanted: { sealIndex: number; digest: Bytes32 }[] = [];
       for (let i = 0; i < SEALS_PER_LOAD; i++) {
@@ -91,6 +96,7 @@ export class Sealer {
       sealedCount += wanted.length;
       this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
       logRepeated(this.o.log, 'loads sealed', '', `sealed ${wanted.length} seal(s) of load ${load}`);
+      onProgress?.();
     }
     return sealedCount;
   }

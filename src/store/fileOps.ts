@@ -5,14 +5,21 @@
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeRecord, headerRecord } from './journal.js';
+import { RECORD_BYTES, RecordType, encodeRecord, headerRecord } from './journal.js';
 
-/** Writes the header to a temp file, syncs it, and renames it into place, so a half-created store never exists. */
-export async function createJournal(dir: string, minerId: Uint8Array): Promise<void> {
+/**
+ * Writes a journal holding only its header and EPOCH record to a temp file, syncs it, and renames
+ * it into place (a new store, or the journal's rotation after a checkpoint), so a half-written
+ * journal never exists.
+ */
+export async function createJournal(dir: string, minerId: Uint8Array, epoch = 0n): Promise<void> {
   const tmp = join(dir, 'journal.bin.tmp');
   const h = await open(tmp, 'w', 0o644);
   try {
-    await writeAll(h, encodeRecord(headerRecord(minerId)), 0);
+    const buf = new Uint8Array(2 * RECORD_BYTES);
+    encodeRecord(headerRecord(minerId), buf, 0);
+    encodeRecord({ type: RecordType.EPOCH, a: epoch, b: 0n, digest: null }, buf, RECORD_BYTES);
+    await writeAll(h, buf, 0);
     await h.datasync();
   } finally {
     await h.close();

@@ -15,10 +15,13 @@
  * A bad record followed by a good one is real corruption and stops the open.
  */
 import { crc32 } from 'node:zlib';
+import type { FileHandle } from 'node:fs/promises';
 import { MinerError } from '../errors.js';
 
 export const RECORD_BYTES = 64;
-export const FORMAT_VERSION = 1n;
+/** 2: compact table + checkpoint.bin + contexts.bin (sealedStore.ts). 1: journal only (migrated on open). */
+export const FORMAT_VERSION = 2n;
+export const FORMAT_V1 = 1n;
 /** The bytes "ZGSEALST" read as a little-endian u64: marks a file as ours. */
 const HEADER_MAGIC = Buffer.from('ZGSEALST', 'latin1').readBigUInt64LE(0);
 
@@ -35,6 +38,8 @@ export const RecordType = {
   UNSEALED: 0x04,
   /** roots.bin holds the 64 seal roots of complete load a. */
   ROOTS: 0x05,
+  /** Second record of a format-2 journal: its epoch a (checkpoint.bin says which epochs it holds). */
+  EPOCH: 0x06,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
@@ -70,8 +75,8 @@ export function decodeRecord(buf: Uint8Array, at: number): JournalRecord | null 
   return { type, a: dv.getBigUint64(8, true), b: dv.getBigUint64(16, true), digest };
 }
 
-export function headerRecord(minerId: Uint8Array): JournalRecord {
-  return { type: RecordType.HEADER, a: FORMAT_VERSION, b: HEADER_MAGIC, digest: minerId };
+export function headerRecord(minerId: Uint8Array, version: bigint = FORMAT_VERSION): JournalRecord {
+  return { type: RecordType.HEADER, a: version, b: HEADER_MAGIC, digest: minerId };
 }
 
 export function isHeader(r: JournalRecord | null): r is JournalRecord {
@@ -99,4 +104,39 @@ export function scanJournal(buf: Uint8Array, file: string): { records: JournalRe
     }
   }
   return { records, validBytes: at };
+}
+
+/** Bytes read per step of a streamed replay (a multiple of RECORD_BYTES). */
+const CHUNK = RECORD_BYTES * 16384;
+
+/**
+ * Streams the records of the journal file `fh` (of `size` bytes) to `onRecord` in bounded chunks,
+ * never holding the whole file; returns the byte length to keep (a torn tail is dropped).
+ * @throws MinerError STORE_ERROR when a bad record is followed by good ones (not a torn append).
+ */
+export async function streamJournal(fh: FileHandle, size: number, file: string, onRecord: (r: JournalRecord) => void): Promise<number> {
+  const buf = new Uint8Array(CHUNK);
+  let badAt = -1;
+  for (let pos = 0; pos + RECORD_BYTES <= size; pos += CHUNK) {
+    const want = Math.min(CHUNK, size - pos);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    for (let at = 0; at + RECORD_BYTES <= got; at += RECORD_BYTES) {
+      const r = decodeRecord(buf, at);
+      if (badAt < 0) {
+        if (r === null) badAt = pos + at;
+        else onRecord(r);
+      } else if (r !== null) {
+        throw new MinerError(
+          'STORE_ERROR',
+          `${file}: corrupt record at byte ${badAt} followed by valid ones; restore the data dir from a backup or delete it to resync`
+        );
+      }
+    }
+  }
+  return badAt >= 0 ? badAt : size - (size % RECORD_BYTES);
 }

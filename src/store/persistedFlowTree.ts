@@ -265,15 +265,27 @@ export class PersistedFlowTree implements FlowTreePort {
   }
 
   recordLoad(loadIndex: bigint, loadRoot: Bytes32, _sealRoots: Bytes32[]): Promise<void> {
+    return this.recordLoads([{ loadIndex, loadRoot }]);
+  }
+
+  /** recordLoad for many loads with one flush (the store's bulk path); stops at the first refusal. */
+  recordLoads(loads: readonly { loadIndex: bigint; loadRoot: Bytes32 }[]): Promise<void> {
+    if (loads.length === 0) return Promise.resolve();
     return this.#serial(async () => {
-      let ok: boolean;
       try {
-        ok = this.#tree.recordNode(LOAD_LEVEL, loadIndex, loadRoot);
-      } catch (e) {
-        throw new MinerError('STORE_ERROR', `flow tree: load ${loadIndex}: ${(e as Error).message}`, { cause: e });
+        for (const { loadIndex, loadRoot } of loads) {
+          let ok: boolean;
+          try {
+            ok = this.#tree.recordNode(LOAD_LEVEL, loadIndex, loadRoot);
+          } catch (e) {
+            throw new MinerError('STORE_ERROR', `flow tree: load ${loadIndex}: ${(e as Error).message}`, { cause: e });
+          }
+          if (!ok) throw new MinerError('STORE_ERROR', `flow tree: load ${loadIndex} root ${toHex(loadRoot)} disagrees with the flow tree (the events' roots); the data is not the chain's`);
+        }
+      } finally {
+        // Loads recorded before a refusal are right: keep them.
+        if (this.#nodes.dirty) await this.#nodes.flush();
       }
-      if (!ok) throw new MinerError('STORE_ERROR', `flow tree: load ${loadIndex} root ${toHex(loadRoot)} disagrees with the flow tree (the events' roots); the data is not the chain's`);
-      if (this.#nodes.dirty) await this.#nodes.flush();
     });
   }
 

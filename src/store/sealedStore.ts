@@ -1,48 +1,67 @@
 /**
  * The sealed store: flow data this miner holds, raw and sealed, in flat files under `--data-dir`,
- * built to survive `kill -9` or power loss at any instant.
+ * built to survive `kill -9` or power loss at any instant, and to open in time proportional to the
+ * changes since its last checkpoint (not to its size).
  *
- * On-disk format (all integers little-endian):
- *   LOCK         pid of the process that has the dir open (dirLock.ts).
- *   journal.bin  fixed 64-byte checksummed records (journal.ts); the first one holds the format
- *                version and the miner id the store is sealed for. It is the only source of truth
- *                about what is known or sealed; the data files say nothing by themselves.
- *   raw.bin      unsealed flow bytes, sector s at byte 256*s (sparse: only held loads use space).
- *                Never written by sealing, so a crash while sealing cannot damage raw data.
- *   sealed.bin   sealed bytes, seal 64*L+i at byte 4096*(64*L+i) (= load L at 256 KiB * L, so a
- *                load is one aligned 256 KiB read for the miner).
- *   roots.bin    the 64 level-4 seal roots (32 bytes each) of complete load L at byte 2048*L.
+ * On-disk format 2 (all integers little-endian):
+ *   LOCK            pid of the process that has the dir open (dirLock.ts).
+ *   journal.bin     fixed 64-byte checksummed records (journal.ts): HEADER (format version, miner
+ *                   id), EPOCH (this journal's epoch e), then KNOWN/ZERO/SEALED/UNSEALED/ROOTS
+ *                   records. With checkpoint.bin it is the only source of truth about what is known
+ *                   or sealed; the data files say nothing by themselves.
+ *   checkpoint.bin  the load table (loadTable.ts: a flag byte and a 64-bit sealed mask per load,
+ *                   bitmaps of partly known loads) as of the end of journal epoch E (checkpoint.ts).
+ *                   Written (temp + rename) when the journal passes `checkpointBytes` and on close;
+ *                   then the journal is replaced by an empty one of epoch E+1 (temp + rename).
+ *                   Open = read the checkpoint + replay the journal, streamed, only if e = E+1
+ *                   (e ≤ E: the crash hit between the two renames; those records are in the checkpoint).
+ *   raw.bin         unsealed flow bytes, sector s at byte 256*s (sparse: only held loads use space;
+ *                   known-zero sectors are never written and read as zeros).
+ *                   Never written by sealing, so a crash while sealing cannot damage raw data.
+ *   sealed.bin      sealed bytes, seal 64*L+i at byte 4096*(64*L+i) (= load L at 256 KiB * L, so a
+ *                   load is one aligned 256 KiB read for the miner).
+ *   contexts.bin    the context digest seal 64*L+i was sealed with, at byte 32*(64*L+i); written with
+ *                   the sealed bytes, before the SEALED record that vouches for both.
+ *   roots.bin       the 64 level-4 seal roots (32 bytes each) of complete load L at byte 2048*L
+ *                   (not written for an all-zero load: its roots are ZERO_HASHES[4]).
+ *   tree/           the flow's Merkle tree (persistedFlowTree.ts).
  *
  * Ordering rule: data bytes are written and fdatasync'ed *before* the journal record that vouches
  * for them is appended and fdatasync'ed. So after a crash a record either survived (its data is
  * durable) or it did not (its bytes are ignored and rewritten later). Known sectors are never
  * rewritten (flow data is immutable), and a sealed seal is rewritten only after an UNSEALED record
  * retracts it, so no record ever vouches for bytes that are being overwritten. A torn journal tail
- * is dropped on open; roots of a load completed just before a crash are recomputed on open.
+ * is dropped on open; roots of a load completed just before a crash (its ROOTS record missing) are
+ * recomputed on open, and such loads are recorded in the flow tree again.
+ *
+ * Format 1 (journal only, contexts in memory) is migrated on open: its journal is replayed, the
+ * contexts written to contexts.bin, a checkpoint written and the journal rotated to format 2.
  *
  * Flow sector 0 is the placeholder leaf (no data): it counts as a known zero sector from the start,
  * and its Merkle leaf is 0x00…00 (spec §6.1).
  */
-import { constants, readSync } from 'node:fs';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { constants, readSync, writeSync } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BYTES_PER_LOAD, BYTES_PER_SEAL, BYTES_PER_SECTOR, SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 import { MinerError } from '../errors.js';
 import { equalBytes, toHex } from '../bytes.js';
 import type { LoadSource } from '../backend/backend.js';
-import { completeRoot } from '../core/merkle.js';
+import { completeRoot, ZERO_HASHES } from '../core/merkle.js';
 import { LOAD_LEVEL, type LoadRoots } from '../core/flowTree.js';
 import { hashLoad } from './loadHash.js';
 import { PersistedFlowTree } from './persistedFlowTree.js';
 import { acquireDirLock } from './dirLock.js';
-import { RECORD_BYTES, RecordType, encodeRecord, isHeader, scanJournal, FORMAT_VERSION, type JournalRecord } from './journal.js';
+import { RECORD_BYTES, RecordType, encodeRecord, isHeader, streamJournal, FORMAT_VERSION, FORMAT_V1, type JournalRecord } from './journal.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createJournal, exists, fsyncDir, writeAll } from './fileOps.js';
 import { LoadTable } from './loadTable.js';
 import { DEFAULT_INFLIGHT, LoadReader, type ReadMetrics } from './loader.js';
 
 const ROOT_BYTES = 32;
 const ROOTS_PER_LOAD_BYTES = SEALS_PER_LOAD * ROOT_BYTES;
-const FULL_MASK = (1n << 64n) - 1n;
+/** Journal size that triggers a checkpoint (64 MiB = 1 M records: an open replays at most that). */
+const DEFAULT_CHECKPOINT_BYTES = 64 << 20;
 
 export interface SealedStoreOptions {
   minerId: Uint8Array;
@@ -50,6 +69,10 @@ export interface SealedStoreOptions {
   readInflight?: number;
   /** O_DIRECT for mining reads: 'auto' (default) uses it where the filesystem allows. */
   direct?: boolean | 'auto';
+  /** Loads the sealer will seal (this miner's shard); the others never wait in its queue. Default: all. */
+  sealable?: (loadIndex: bigint) => boolean;
+  /** Journal size that triggers a checkpoint (default 64 MiB). */
+  checkpointBytes?: number;
 }
 
 export interface SealToCommit {
@@ -86,10 +109,14 @@ export class SealedStore {
   readonly dir: string;
   readonly minerId: Uint8Array;
   readonly #table: LoadTable;
-  readonly #journal: FileHandle;
+  #journal: FileHandle;
   #journalBytes: number;
+  /** Epoch of journal.bin (the checkpoint holds every earlier one). */
+  #epoch: bigint;
+  readonly #checkpointBytes: number;
   readonly #raw: FileHandle;
   readonly #sealed: FileHandle;
+  readonly #contexts: FileHandle;
   readonly #roots: FileHandle;
   readonly #reader: LoadReader;
   readonly #unlock: () => void;
@@ -103,7 +130,20 @@ export class SealedStore {
   private constructor(
     dir: string,
     minerId: Uint8Array,
-    parts: { table: LoadTable; journal: FileHandle; journalBytes: number; raw: FileHandle; sealed: FileHandle; roots: FileHandle; reader: LoadReader; unlock: () => void; tree: PersistedFlowTree }
+    parts: {
+      table: LoadTable;
+      journal: FileHandle;
+      journalBytes: number;
+      epoch: bigint;
+      checkpointBytes: number;
+      raw: FileHandle;
+      sealed: FileHandle;
+      contexts: FileHandle;
+      roots: FileHandle;
+      reader: LoadReader;
+      unlock: () => void;
+      tree: PersistedFlowTree;
+    }
   ) {
     this.flowTree = parts.tree;
     this.dir = dir;
@@ -111,15 +151,19 @@ export class SealedStore {
     this.#table = parts.table;
     this.#journal = parts.journal;
     this.#journalBytes = parts.journalBytes;
+    this.#epoch = parts.epoch;
+    this.#checkpointBytes = parts.checkpointBytes;
     this.#raw = parts.raw;
     this.#sealed = parts.sealed;
+    this.#contexts = parts.contexts;
     this.#roots = parts.roots;
     this.#reader = parts.reader;
     this.#unlock = parts.unlock;
   }
 
   /**
-   * Opens (or creates) the store in `dir` and replays its journal.
+   * Opens (or creates) the store in `dir`: reads checkpoint.bin and replays the journal since it,
+   * streamed (format 1 stores are migrated).
    * @throws MinerError STORE_ERROR if the dir is sealed for another miner id, locked, or corrupt.
    */
   static async open(dir: string, opts: SealedStoreOptions): Promise<SealedStore> {
@@ -131,42 +175,93 @@ export class SealedStore {
     let tree: PersistedFlowTree | null = null;
     try {
       const journalPath = join(dir, 'journal.bin');
-      if (!(await exists(journalPath))) await createJournal(dir, opts.minerId);
-      const image = new Uint8Array(await readFile(journalPath));
-      const { records, validBytes } = scanJournal(image, journalPath);
-      const header = records[0] ?? null;
-      if (!isHeader(header) || header.a !== FORMAT_VERSION) {
-        throw new MinerError('STORE_ERROR', `${dir}: journal.bin is not a zg-miner store (format ${FORMAT_VERSION}); use an empty --data-dir`);
+      if (!(await exists(journalPath))) {
+        if (await exists(join(dir, 'checkpoint.bin'))) throw new MinerError('STORE_ERROR', `${dir}: journal.bin is missing beside checkpoint.bin; restore the data dir from a backup or delete it to resync`);
+        await createJournal(dir, opts.minerId);
       }
-      if (!equalBytes(header.digest!, opts.minerId)) {
-        throw new MinerError('STORE_ERROR', `${dir}: data dir is sealed for miner id ${toHex(header.digest!)}, not ${toHex(opts.minerId)}; use another --data-dir`);
-      }
-      const journal = await open(journalPath, 'r+');
-      handles.push(journal);
-      if (validBytes !== image.length) {
+      const rw = constants.O_RDWR | constants.O_CREAT;
+      const open_ = async (name: string): Promise<FileHandle> => {
+        const h = await open(join(dir, name), rw, 0o644);
+        handles.push(h);
+        return h;
+      };
+      const journal = await open_('journal.bin');
+      const raw = await open_('raw.bin');
+      const sealed = await open_('sealed.bin');
+      const contexts = await open_('contexts.bin');
+      const roots = await open_('roots.bin');
+      const checkpoint = await readCheckpoint(dir, opts.minerId);
+      const sealable = opts.sealable ?? (() => true);
+      const table = checkpoint === null ? new LoadTable(sealable) : new LoadTable(sealable, checkpoint.image);
+      const size = (await journal.stat()).size;
+
+      // Replay, streamed. The first record must be our header; format 1 journals have no EPOCH
+      // record and keep contexts only in their SEALED records (written to contexts.bin here).
+      let header: JournalRecord | null = null;
+      let epoch: bigint | null = null;
+      let apply = true;
+      /** Loads completed by replayed records whose ROOTS record is missing: roots recomputed below. */
+      const completed = new Set<number>();
+      const ctxBuf = new Uint8Array(32);
+      const validBytes = await streamJournal(journal, size, journalPath, (r) => {
+        if (header === null) {
+          header = r;
+          if (!isHeader(r) || (r.a !== FORMAT_VERSION && r.a !== FORMAT_V1))
+            throw new MinerError('STORE_ERROR', `${dir}: journal.bin is not a zg-miner store (format ${FORMAT_V1} or ${FORMAT_VERSION}); use an empty --data-dir`);
+          if (!equalBytes(r.digest!, opts.minerId))
+            throw new MinerError('STORE_ERROR', `${dir}: data dir is sealed for miner id ${toHex(r.digest!)}, not ${toHex(opts.minerId)}; use another --data-dir`);
+          if (r.a === FORMAT_V1) epoch = 0n;
+          return;
+        }
+        if (epoch === null) {
+          if (r.type !== RecordType.EPOCH) throw new MinerError('STORE_ERROR', `${journalPath}: format-2 journal without its EPOCH record; restore the data dir from a backup or delete it to resync`);
+          epoch = r.a;
+          const E = checkpoint?.epoch ?? null;
+          if (E === null && epoch !== 0n) throw new MinerError('STORE_ERROR', `${journalPath}: journal epoch ${epoch} but no checkpoint.bin; restore the data dir from a backup or delete it to resync`);
+          if (E !== null && epoch > E + 1n) throw new MinerError('STORE_ERROR', `${journalPath}: journal epoch ${epoch} is ahead of checkpoint epoch ${E}; restore the data dir from a backup or delete it to resync`);
+          // epoch ≤ E: a crash between the checkpoint's rename and the journal's rotation; the checkpoint has it all.
+          apply = E === null || epoch === E + 1n;
+          return;
+        }
+        if (!apply) return;
+        if (header!.a === FORMAT_V1 && r.type === RecordType.SEALED) {
+          ctxBuf.set(r.digest!);
+          for (let i = 0; i < SEALS_PER_LOAD; i++) if ((r.b >> BigInt(i)) & 1n) writeSync(contexts.fd, ctxBuf, 0, 32, contextByte(r.a, i));
+        }
+        replay(table, r, completed);
+      });
+      if (header === null) throw new MinerError('STORE_ERROR', `${dir}: journal.bin is empty or torn at its header; restore the data dir from a backup or delete it to resync`);
+      const v1 = (header as JournalRecord).a === FORMAT_V1;
+      if (validBytes !== size) {
         await journal.truncate(validBytes); // drop a record torn by a crash
         await journal.datasync();
       }
-      const table = new LoadTable();
-      for (const r of records.slice(1)) replay(table, r);
-      const rw = constants.O_RDWR | constants.O_CREAT;
-      const raw = await open(join(dir, 'raw.bin'), rw, 0o644);
-      handles.push(raw);
-      const sealed = await open(join(dir, 'sealed.bin'), rw, 0o644);
-      handles.push(sealed);
-      const roots = await open(join(dir, 'roots.bin'), rw, 0o644);
-      handles.push(roots);
+      if (v1) await contexts.datasync();
       fsyncDir(dir);
       tree = await PersistedFlowTree.open(join(dir, 'tree'));
       reader = LoadReader.open(join(dir, 'sealed.bin'), { inflight: opts.readInflight ?? DEFAULT_INFLIGHT, direct: opts.direct ?? 'auto' });
-      const store = new SealedStore(dir, Uint8Array.from(opts.minerId), { table, journal, journalBytes: validBytes, raw, sealed, roots, reader, unlock, tree });
-      const missingRoots = [...table.loads].filter(([, st]) => st.complete && !st.rootsValid).map(([L]) => L);
-      await store.#persistRoots(missingRoots);
+      const store = new SealedStore(dir, Uint8Array.from(opts.minerId), {
+        table,
+        journal,
+        journalBytes: validBytes,
+        epoch: epoch ?? 0n,
+        checkpointBytes: opts.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES,
+        raw,
+        sealed,
+        contexts,
+        roots,
+        reader,
+        unlock,
+        tree,
+      });
+      await store.#persistRoots([...completed].sort((a, b) => a - b).map(BigInt));
+      // A format-1 store, or a journal whose records the checkpoint already holds: start a fresh epoch.
+      if (v1 || !apply) await store.#checkpoint(v1 ? 0n : checkpoint!.epoch);
       return store;
     } catch (e) {
       reader?.close();
       await tree?.close();
-      for (const h of handles) await h.close();
+      for (const h of handles) await h.close().catch(() => undefined);
       unlock();
       throw e;
     }
@@ -186,7 +281,15 @@ export class SealedStore {
         await writeAll(this.#raw, bytes, Number(from) * BYTES_PER_SECTOR);
       }
       await this.#raw.datasync();
-      await this.#markKnown(runs, RecordType.KNOWN);
+      // Whole loads of `data` are hashed from `data` itself (no read back).
+      const given = new Map<bigint, LoadRoots>();
+      const firstLoad = (startSector + SECTORS_PER_LOAD_N - 1n) / SECTORS_PER_LOAD_N;
+      for (let L = firstLoad; (L + 1n) * SECTORS_PER_LOAD_N <= end; L++) {
+        if (this.#table.knownCount(Number(L)) !== 0) continue; // other bytes of it may already be known
+        const off = Number(L * SECTORS_PER_LOAD_N - startSector) * BYTES_PER_SECTOR;
+        given.set(L, hashLoad(L, data.subarray(off, off + BYTES_PER_LOAD)));
+      }
+      await this.#markKnown(runs, RecordType.KNOWN, given);
     });
   }
 
@@ -199,9 +302,9 @@ export class SealedStore {
     if (bytes.length !== BYTES_PER_LOAD) throw new RangeError(`writeVerifiedLoad: ${bytes.length} bytes is not one load (${BYTES_PER_LOAD})`);
     if (roots.sealRoots.length !== SEALS_PER_LOAD || roots.loadRoot.length !== ROOT_BYTES || roots.sealRoots.some((r) => r.length !== ROOT_BYTES))
       throw new RangeError('writeVerifiedLoad: roots must be one 32-byte load root and 64 32-byte seal roots');
+    if (loadIndex < 0n) throw new RangeError(`writeVerifiedLoad: load ${loadIndex} is negative`);
     const start = loadIndex * SECTORS_PER_LOAD_N;
     checkSector(start + SECTORS_PER_LOAD_N);
-    if (start < 0n) throw new RangeError(`writeVerifiedLoad: load ${loadIndex} is negative`);
     return this.#serial(async () => {
       const runs = this.#table.unknownRuns(start, start + SECTORS_PER_LOAD_N);
       if (runs.length === 0) return;
@@ -234,11 +337,11 @@ export class SealedStore {
   }
 
   knownSectors(loadIndex: bigint): number {
-    return this.#table.get(loadIndex)?.knownCount ?? 0;
+    return this.#table.knownCount(Number(loadIndex));
   }
 
   isLoadComplete(loadIndex: bigint): boolean {
-    return this.#table.get(loadIndex)?.complete ?? false;
+    return this.#table.isComplete(Number(loadIndex));
   }
 
   /** 262144 unsealed bytes of load L; sectors not known (or known zero) read as zeros. */
@@ -248,13 +351,17 @@ export class SealedStore {
   }
 
   sealedMask(loadIndex: bigint): bigint {
-    return this.#table.get(loadIndex)?.sealedMask ?? 0n;
+    return this.#table.sealedMask(Number(loadIndex));
   }
 
   /** The context digest seal `sealIndex` of load L was sealed with, or null if it is not sealed. */
   sealContext(loadIndex: bigint, sealIndex: number): Uint8Array | null {
-    const d = this.#table.get(loadIndex)?.contexts.get(sealIndex);
-    return d === undefined ? null : Uint8Array.from(d);
+    this.#checkOpen();
+    if (((this.sealedMask(loadIndex) >> BigInt(sealIndex)) & 1n) === 0n) return null;
+    const buf = new Uint8Array(32);
+    const n = readSync(this.#contexts.fd, buf, 0, 32, contextByte(loadIndex, sealIndex));
+    if (n !== 32) throw new MinerError('STORE_ERROR', `${this.dir}: contexts.bin is short at load ${loadIndex}; the data dir was truncated`);
+    return buf;
   }
 
   /**
@@ -274,8 +381,9 @@ export class SealedStore {
     }
     return this.#serial(async () => {
       if (seals.length === 0) return;
+      const L = Number(loadIndex);
       for (const s of seals) {
-        if (!this.#table.sealKnown(loadIndex, s.sealIndex)) {
+        if (!this.#table.sealKnown(L, s.sealIndex)) {
           throw new MinerError('STORE_ERROR', `load ${loadIndex} seal ${s.sealIndex}: its raw sectors are not all known; write the flow data before sealing`);
         }
       }
@@ -283,19 +391,25 @@ export class SealedStore {
       if (reseal !== 0n) {
         // Retract first: the old record must not vouch for bytes we are about to overwrite.
         await this.#append([{ type: RecordType.UNSEALED, a: loadIndex, b: reseal, digest: null }]);
-        this.#table.clearSealed(loadIndex, reseal);
+        this.#table.clearSealed(L, reseal);
       }
       const sorted = [...seals].sort((x, y) => x.sealIndex - y.sealIndex);
       for (let i = 0; i < sorted.length; ) {
-        // Coalesce consecutive seals into one write.
+        // Coalesce consecutive seals into one write (sealed bytes and their context digests).
         let j = i + 1;
         while (j < sorted.length && sorted[j]!.sealIndex === sorted[j - 1]!.sealIndex + 1) j++;
         const run = new Uint8Array((j - i) * BYTES_PER_SEAL);
-        for (let k = i; k < j; k++) run.set(sorted[k]!.sealed, (k - i) * BYTES_PER_SEAL);
+        const ctx = new Uint8Array((j - i) * 32);
+        for (let k = i; k < j; k++) {
+          run.set(sorted[k]!.sealed, (k - i) * BYTES_PER_SEAL);
+          ctx.set(sorted[k]!.contextDigest, (k - i) * 32);
+        }
         await writeAll(this.#sealed, run, sealByte(loadIndex, sorted[i]!.sealIndex));
+        await writeAll(this.#contexts, ctx, contextByte(loadIndex, sorted[i]!.sealIndex));
         i = j;
       }
       await this.#sealed.datasync();
+      await this.#contexts.datasync();
       const byDigest = new Map<string, { digest: Uint8Array; mask: bigint }>();
       for (const s of sorted) {
         const key = toHex(s.contextDigest);
@@ -305,7 +419,7 @@ export class SealedStore {
       }
       const recs: JournalRecord[] = [...byDigest.values()].map((g) => ({ type: RecordType.SEALED, a: loadIndex, b: g.mask, digest: g.digest }));
       await this.#append(recs);
-      for (const g of byDigest.values()) this.#table.setSealed(loadIndex, g.mask, g.digest);
+      for (const g of byDigest.values()) this.#table.setSealed(L, g.mask);
     });
   }
 
@@ -327,21 +441,21 @@ export class SealedStore {
   /** The 64 level-4 roots of the unsealed load (proof levels 4..9), once the load is complete. */
   sealRoots(loadIndex: bigint): Uint8Array[] | null {
     this.#checkOpen();
-    const st = this.#table.get(loadIndex);
-    if (st === undefined || !st.complete || !st.rootsValid) return null;
+    const L = Number(loadIndex);
+    if (!this.#table.isComplete(L) || !this.#table.rootsValid(L)) return null;
+    if (this.#table.isZeroLoad(L) && L !== 0) return Array.from({ length: SEALS_PER_LOAD }, () => ZERO_HASHES[4]!.slice());
     const buf = new Uint8Array(ROOTS_PER_LOAD_BYTES);
-    const n = readSync(this.#roots.fd, buf, 0, buf.length, Number(loadIndex) * ROOTS_PER_LOAD_BYTES);
+    const n = readSync(this.#roots.fd, buf, 0, buf.length, L * ROOTS_PER_LOAD_BYTES);
     if (n !== buf.length) throw new MinerError('STORE_ERROR', `${this.dir}: roots.bin is short at load ${loadIndex}; the data dir was truncated`);
     const out: Uint8Array[] = [];
     for (let i = 0; i < SEALS_PER_LOAD; i++) out.push(buf.slice(i * ROOT_BYTES, (i + 1) * ROOT_BYTES));
     return out;
   }
 
-  /** Loads whose 1024 sectors are all known, ascending. */
-  completeLoads(): bigint[] {
-    const out: bigint[] = [];
-    for (const [L, st] of this.#table.loads) if (st.complete) out.push(L);
-    return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  /** The lowest complete load ≥ `from` that is sealable and not fully sealed, or null; O(1) when none is. */
+  nextUnsealedLoad(from: bigint): bigint | null {
+    const L = this.#table.nextPending(Number(from));
+    return L < 0 ? null : BigInt(L);
   }
 
   /**
@@ -370,27 +484,26 @@ export class SealedStore {
     return this.#reader.direct;
   }
 
+  /** Counters kept up to date on every change: O(1). */
   stats(): StoreStats {
-    let knownSectors = 0n;
-    let sealedSeals = 0;
-    let completeLoads = 0;
-    let sealedLoads = 0;
-    for (const st of this.#table.loads.values()) {
-      knownSectors += BigInt(st.knownCount);
-      sealedSeals += st.contexts.size;
-      if (st.complete) completeLoads++;
-      if (st.sealedMask === FULL_MASK) sealedLoads++;
-    }
-    return { knownSectors, sealedSectors: BigInt(sealedSeals * SECTORS_PER_SEAL), completeLoads, sealedLoads };
+    const t = this.#table;
+    return { knownSectors: BigInt(t.knownSectors), sealedSectors: BigInt(t.sealedSeals * SECTORS_PER_SEAL), completeLoads: t.completeLoads, sealedLoads: t.sealedLoads };
+  }
+
+  /** Writes a checkpoint now (the next open replays nothing). */
+  checkpoint(): Promise<void> {
+    return this.#serial(() => this.#checkpoint(this.#epoch));
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
     await this.#tail.catch(() => undefined);
+    // A checkpoint on close: the next open reads it and replays nothing.
+    if (this.#failed === null && this.#journalBytes > 2 * RECORD_BYTES) await this.#checkpoint(this.#epoch).catch(() => undefined);
+    this.#closed = true;
     this.#reader.close();
     await this.flowTree.close();
-    for (const h of [this.#journal, this.#raw, this.#sealed, this.#roots]) await h.close();
+    for (const h of [this.#journal, this.#raw, this.#sealed, this.#contexts, this.#roots]) await h.close();
     this.#unlock();
   }
 
@@ -405,6 +518,7 @@ export class SealedStore {
       if (this.#failed !== null) throw new MinerError('STORE_ERROR', `${this.dir}: an earlier write failed; restart to recover from the journal`, { cause: this.#failed });
       try {
         await fn();
+        if (this.#journalBytes >= this.#checkpointBytes) await this.#checkpoint(this.#epoch);
       } catch (e) {
         if (e instanceof RangeError || e instanceof MinerError) throw e; // refused before any write
         // An I/O error mid-sequence: memory may disagree with disk, and the journal on disk is the truth.
@@ -417,6 +531,21 @@ export class SealedStore {
     return run;
   }
 
+  /**
+   * The table as of now becomes checkpoint epoch `epoch` (the current journal's), then the journal
+   * is replaced by an empty one of epoch+1. A crash between the two renames leaves a journal of
+   * epoch ≤ the checkpoint's, which the next open skips (its records are in the checkpoint).
+   */
+  async #checkpoint(epoch: bigint): Promise<void> {
+    await writeCheckpoint(this.dir, this.minerId, epoch, this.#table.image());
+    await createJournal(this.dir, this.minerId, epoch + 1n);
+    const fresh = await open(join(this.dir, 'journal.bin'), 'r+');
+    await this.#journal.close();
+    this.#journal = fresh;
+    this.#journalBytes = 2 * RECORD_BYTES;
+    this.#epoch = epoch + 1n;
+  }
+
   async #markKnown(runs: [bigint, bigint][], type: typeof RecordType.KNOWN | typeof RecordType.ZERO, given?: Map<bigint, LoadRoots>): Promise<void> {
     await this.#append(runs.map(([a, b]) => ({ type, a, b, digest: null })));
     const completed: bigint[] = [];
@@ -427,37 +556,53 @@ export class SealedStore {
   /**
    * Stores the seal roots of newly complete loads (hashed once, in wasm, unless `given`) in
    * roots.bin, records each load root in the flow tree (when the tree's events reach that far),
-   * then appends the ROOTS records: a ROOTS record implies both are durable.
+   * then appends the ROOTS records: a ROOTS record implies both are durable. An all-zero load
+   * needs no roots.bin entry and no record (its roots are ZERO_HASHES); it is still recorded in
+   * the tree, which knows it already when it lies in a gap of the flow.
    */
   async #persistRoots(loads: bigint[], given?: Map<bigint, LoadRoots>): Promise<void> {
     if (loads.length === 0) return;
     const treeLength = this.flowTree.length();
+    const recorded: bigint[] = [];
+    const tree: { loadIndex: bigint; loadRoot: Uint8Array }[] = [];
     for (const L of loads) {
+      const inTree = (L + 1n) * SECTORS_PER_LOAD_N <= treeLength;
+      if (this.#table.isZeroLoad(Number(L)) && L !== 0n) {
+        this.#table.setRootsValid(Number(L));
+        if (inTree) tree.push({ loadIndex: L, loadRoot: ZERO_HASHES[LOAD_LEVEL]! });
+        continue;
+      }
       const roots = given?.get(L) ?? hashLoad(L, await this.#readRawLoad(L));
       const buf = new Uint8Array(ROOTS_PER_LOAD_BYTES);
       roots.sealRoots.forEach((r, i) => buf.set(r, i * ROOT_BYTES));
       await writeAll(this.#roots, buf, Number(L) * ROOTS_PER_LOAD_BYTES);
-      if ((L + 1n) * SECTORS_PER_LOAD_N <= treeLength) await this.flowTree.recordLoad(L, roots.loadRoot, roots.sealRoots);
+      if (inTree) tree.push({ loadIndex: L, loadRoot: roots.loadRoot });
+      recorded.push(L);
     }
-    await this.#roots.datasync();
-    await this.#append(loads.map((L) => ({ type: RecordType.ROOTS, a: L, b: 0n, digest: null })));
-    for (const L of loads) this.#table.get(L)!.rootsValid = true;
+    if (recorded.length > 0) await this.#roots.datasync();
+    await this.flowTree.recordLoads(tree);
+    if (recorded.length === 0) return;
+    await this.#append(recorded.map((L) => ({ type: RecordType.ROOTS, a: L, b: 0n, digest: null })));
+    for (const L of recorded) this.#table.setRootsValid(Number(L));
   }
 
   async #readRawLoad(loadIndex: bigint): Promise<Uint8Array> {
     const out = new Uint8Array(BYTES_PER_LOAD);
-    const st = this.#table.get(loadIndex);
-    if (st === undefined || st.knownCount === 0) return out;
+    const L = Number(loadIndex);
+    const known = this.#table.knownCount(L);
+    if (known === 0 || this.#table.isZeroLoad(L)) return out;
     let done = 0;
-    const base = Number(loadIndex) * BYTES_PER_LOAD;
+    const base = L * BYTES_PER_LOAD;
     while (done < out.length) {
       const { bytesRead } = await this.#raw.read(out, done, out.length - done, base + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
     // Unknown sectors may hold bytes of a write that was torn before its record: never expose them.
-    for (let s = 0; s < SECTORS_PER_LOAD; s++) {
-      if (!st.isKnown(s) || st.isZero(s)) out.fill(0, s * BYTES_PER_SECTOR, (s + 1) * BYTES_PER_SECTOR);
+    if (known < SECTORS_PER_LOAD || this.#table.hasZeros(L)) {
+      for (let s = 0; s < SECTORS_PER_LOAD; s++) {
+        if (!this.#table.isKnown(L, s) || this.#table.isZero(L, s)) out.fill(0, s * BYTES_PER_SECTOR, (s + 1) * BYTES_PER_SECTOR);
+      }
     }
     return out;
   }
@@ -471,30 +616,37 @@ export class SealedStore {
   }
 }
 
-function replay(table: LoadTable, r: JournalRecord): void {
+/** Applies one journal record to the table; `completed` collects loads completed without their ROOTS record yet. */
+function replay(table: LoadTable, r: JournalRecord, completed: Set<number>): void {
   switch (r.type) {
     case RecordType.KNOWN:
     case RecordType.ZERO:
-      table.markKnown(r.a, r.b, r.type === RecordType.ZERO);
+      for (const L of table.markKnown(r.a, r.b, r.type === RecordType.ZERO)) completed.add(Number(L));
       break;
     case RecordType.SEALED:
-      table.setSealed(r.a, r.b, r.digest!);
+      table.setSealed(Number(r.a), r.b);
       break;
     case RecordType.UNSEALED:
-      table.clearSealed(r.a, r.b);
+      table.clearSealed(Number(r.a), r.b);
       break;
-    case RecordType.ROOTS: {
-      const st = table.get(r.a);
-      if (st !== undefined) st.rootsValid = true;
+    case RecordType.ROOTS:
+      if (table.isComplete(Number(r.a))) {
+        table.setRootsValid(Number(r.a));
+        completed.delete(Number(r.a));
+      }
       break;
-    }
     case RecordType.HEADER:
+    case RecordType.EPOCH:
       break;
   }
 }
 
 function sealByte(loadIndex: bigint, sealIndex: number): number {
   return (Number(loadIndex) * SEALS_PER_LOAD + sealIndex) * BYTES_PER_SEAL;
+}
+
+function contextByte(loadIndex: bigint, sealIndex: number): number {
+  return (Number(loadIndex) * SEALS_PER_LOAD + sealIndex) * 32;
 }
 
 /** Byte offsets are JS numbers: 2^53 bytes (8 PiB) is far above any single store. */

@@ -229,8 +229,9 @@ export class LoadSync {
    * One pass: probes peers that are due, then syncs the held, complete, missing loads of the next
    * window with bounded concurrency. Returns the number of loads stored.
    */
-  async step(signal?: AbortSignal): Promise<number> {
+  async step(signal?: AbortSignal, beat?: () => void): Promise<number> {
     await this.o.pool.probeDue();
+    beat?.();
     this.o.metrics?.setSyncPeers(this.o.pool.counts());
     const complete = this.o.tree.length() / LOAD;
     const window = BigInt(this.o.window ?? 4096);
@@ -267,6 +268,7 @@ export class LoadSync {
           if (l === undefined) return;
           if (await this.syncLoad(l)) done++;
           else unavailable++;
+          beat?.();
         }
       })
     );

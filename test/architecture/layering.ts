@@ -38,7 +38,7 @@ export const LAYERING: Layering = {
     'node:http': ['src/metrics/', 'src/sync/'],
     'node:https': ['src/sync/'],
   },
-  pure: ['src/core/', 'src/verify/', 'src/ec/', 'src/spec.ts', 'src/types.ts', 'src/bytes.ts', 'src/errors.ts'],
+  pure: ['src/core/', 'src/verify/', 'src/ec/', 'src/watchdog/', 'src/spec.ts', 'src/types.ts', 'src/bytes.ts', 'src/errors.ts'],
   ports: { 'src/miner/': 'src/miner/ports.ts' },
   compositionRoot: 'src/cli/',
   computedImports: { 'src/nativeAddon.ts': 'loads the optional native addons (zg_aio, zg_stdio) from the path it finds at run time' },

@@ -155,3 +155,41 @@ test('mine: a fatal loop error stops the miner and the mine command exits non-ze
   assert.ok(isMinerError(err, 'MINING_STOPPED'), String(err));
   assert.match((err as Error).message, /^mining stopped: the search loop failed: worker crashed$/);
 });
+
+test('mine: a search that hangs (ignoring its abort) is logged and restarted by the watchdog, and mining goes on', { timeout: 180_000 }, async () => {
+  const lines: string[] = [];
+  const inner = await createCpuBackend({ threads: 1 });
+  let searches = 0;
+  let acceptedAfterStall = 0;
+  const hanging: PoraBackend = {
+    info: inner.info,
+    search: (...a) => (++searches === 3 ? new Promise(() => {}) : inner.search(...a)),
+    evaluate: (i) => inner.evaluate(i),
+    seal: (i, m) => inner.seal(i, m),
+    dispose: () => inner.dispose(),
+  };
+  const service = await startMiningService({
+    config: await config(join(dir, 'stall')),
+    backend: 'cpu',
+    metricsAddress: '127.0.0.1:0',
+    flowStartBlock: chain.deployment.flowDeployBlock,
+    syncSeconds: 1,
+    stallSeconds: 2,
+    log: recordingLog(lines),
+    openBackend: async () => hanging,
+    onSubmission: (o) => {
+      if (o.result === 'accepted' && searches > 3) acceptedAfterStall++;
+    },
+  });
+  try {
+    const t0 = Date.now();
+    while (acceptedAfterStall < 1 && service.miner.failure === null && Date.now() - t0 < 150_000) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(service.miner.failure, null);
+    assert.ok(acceptedAfterStall >= 1, `no accepted answer after the stall:\n${lines.slice(-20).join('\n')}`);
+    assert.equal(lines.filter((l) => /^watchdog: search made no progress for [23] s; restarting it \(restart 1\)$/.test(l)).length, 1, lines.join('\n'));
+    const metrics = await (await fetch(service.metricsUrl)).text();
+    assert.match(metrics, /^zg_miner_watchdog_restarts_total\{part="search"\} 1$/m);
+  } finally {
+    await service.stop();
+  }
+});

@@ -192,6 +192,9 @@ export class MemoryStore implements MinerStore {
     for (let i = 0; i < 64; i++) out.push(_completeRoot(leaves.slice(i * 16, i * 16 + 16)));
     return out;
   }
+  nextUnsealedLoad(from: bigint): bigint | null {
+    return this.completeLoads().find((l) => l >= from && this.sealedMask(l) !== (1n << 64n) - 1n) ?? null;
+  }
   completeLoads(): bigint[] {
     return [...this.raw.keys()].filter((l) => this.isLoadComplete(l)).sort((a, b) => (a < b ? -1 : 1));
   }

@@ -1,6 +1,7 @@
 /**
  * Child process for crash.test.ts: opens the store and mutates it forever (flow writes, known
- * zeros, seals and reseals) until the parent kills it with SIGKILL. Each line on stdout is written
+ * zeros, seals and reseals, with a checkpoint every 24 journal records) until the parent kills
+ * it with SIGKILL. Each line on stdout is written
  * synchronously (a pipe on Linux), so the parent knows which operations were acknowledged:
  *   K <start> <end>        writeFlowData of sectors [start, end) resolved
  *   Z <start> <end>        markKnownZero resolved
@@ -51,7 +52,9 @@ function say(line: string): void {
 async function run(dir: string, seed: number): Promise<void> {
   const rnd = mulberry32(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
-  const store = await SealedStore.open(dir, { minerId: CRASH_MINER });
+  // A tiny checkpoint threshold: checkpoints and journal rotations happen every few operations,
+  // so kills also land inside them (the parent's opens use the default).
+  const store = await SealedStore.open(dir, { minerId: CRASH_MINER, checkpointBytes: 64 * 24 });
   for (;;) {
     const L = 1 + int(CRASH_LOADS);
     const r = rnd();

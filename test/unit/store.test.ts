@@ -57,7 +57,9 @@ test('store: flow data, completeness, roots, sealing, load source', async () => 
   await store.writeFlowData(1624n, flowBytes(1624, 424 + 100));
   assert.equal(store.isLoadComplete(1n), true);
   assert.equal(store.knownSectors(2n), 100);
-  assert.deepEqual(store.completeLoads(), [1n]);
+  assert.equal(store.nextUnsealedLoad(0n), 1n, 'the complete load waits in the sealer queue');
+  assert.equal(store.nextUnsealedLoad(2n), null);
+  assert.equal(store.stats().completeLoads, 1);
 
   const raw1 = await store.readRawLoad(1n);
   assert.deepEqual(raw1, flowBytes(1024, 1024));
@@ -195,5 +197,60 @@ test('store: refuses another miner id, a locked dir, and drops a torn journal ta
   const again = await SealedStore.open(dir, { minerId: MINER });
   assert.equal(statSync(journal).size, size);
   assert.equal(again.knownSectors(1n), 16);
+  await again.close();
+});
+
+test('store format 2: a checkpoint and a rotated journal on the threshold and on close; a reopen replays only the new journal', async () => {
+  const dir = freshDir();
+  let store = await SealedStore.open(dir, { minerId: MINER, checkpointBytes: 64 * 8 });
+  for (let L = 1; L <= 6; L++) await store.writeFlowData(BigInt(L * 1024), flowBytes(L * 1024, 1024));
+  await sealLoad(store, 3n, [5, 6], CTX_B);
+  // 6 KNOWN + 6 ROOTS + 1 SEALED records: at least one checkpoint happened, so the journal is short.
+  assert.ok(statSync(join(dir, 'checkpoint.bin')).size > 0);
+  assert.ok(statSync(join(dir, 'journal.bin')).size < 64 * 10, 'the journal was rotated');
+  const before = store.stats();
+  await store.close();
+  assert.equal(statSync(join(dir, 'journal.bin')).size, 128, 'close leaves an empty journal (header and epoch)');
+  store = await SealedStore.open(dir, { minerId: MINER });
+  assert.deepEqual(store.stats(), before);
+  assert.deepEqual(await store.readRawLoad(4n), flowBytes(4096, 1024));
+  assert.equal(store.sealedMask(3n), (1n << 5n) | (1n << 6n));
+  assert.deepEqual(store.sealContext(3n, 6), CTX_B);
+  assert.deepEqual(store.loadRoot(5n), completeRoot(sectorLeaves(flowBytes(5 * 1024, 1024))));
+  await store.close();
+});
+
+test('store format 1 (journal only) is migrated on open: data, seals, contexts and roots kept', async () => {
+  const dir = freshDir();
+  // A format-1 store as the previous version wrote it: header v1, KNOWN, SEALED; no ROOTS record.
+  const { encodeRecord, headerRecord, RecordType, FORMAT_V1 } = await import('../../src/store/journal.js');
+  const recs = [
+    headerRecord(MINER, FORMAT_V1),
+    { type: RecordType.KNOWN, a: 1024n, b: 2048n, digest: null },
+    { type: RecordType.ZERO, a: 0n, b: 1024n, digest: null },
+    { type: RecordType.SEALED, a: 1n, b: 1n << 9n, digest: CTX_A },
+  ];
+  const j = new Uint8Array(64 * recs.length);
+  recs.forEach((r, i) => encodeRecord(r, j, i * 64));
+  const data = flowBytes(1024, 1024);
+  const sealedSeal = seal(data.subarray(9 * 4096, 10 * 4096), MINER, CTX_A, 1024n + 9n * 16n);
+  const write = (name: string, bytes: Uint8Array, at: number): void => {
+    const fd = openSync(join(dir, name), 'w');
+    writeSync(fd, bytes, 0, bytes.length, at);
+    closeSync(fd);
+  };
+  write('journal.bin', j, 0);
+  write('raw.bin', data, 262144);
+  write('sealed.bin', sealedSeal, (64 + 9) * 4096);
+  const store = await SealedStore.open(dir, { minerId: MINER });
+  assert.ok(store.isLoadComplete(1n) && store.isLoadComplete(0n));
+  assert.deepEqual(await store.readRawLoad(1n), data);
+  assert.deepEqual(store.sealContext(1n, 9), CTX_A);
+  assert.deepEqual(await store.readSealedSeal(1n, 9), sealedSeal);
+  assert.deepEqual(store.loadRoot(1n), completeRoot(sectorLeaves(data)));
+  await store.close();
+  assert.ok(statSync(join(dir, 'checkpoint.bin')).size > 0, 'migrated to format 2');
+  const again = await SealedStore.open(dir, { minerId: MINER });
+  assert.deepEqual(again.sealContext(1n, 9), CTX_A);
   await again.close();
 });

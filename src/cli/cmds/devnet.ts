@@ -15,7 +15,8 @@ import { defaultContractsPath } from '../../chain/contracts.js';
 import { startDevnet } from '../../devnet/devnet.js';
 import type { AnvilNode } from '../../devnet/anvil.js';
 import { DirDataSource } from '../../miner/dataSource.js';
-import { MinerError } from '../../errors.js';
+import { MinerError, isMinerError } from '../../errors.js';
+import { withDeadline } from '../../watchdog/deadline.js';
 import { toHex } from '../../bytes.js';
 import { onShutdownSignal, startMiningService, type MiningService } from './mine.js';
 import { log } from '../../log/logger.js';
@@ -38,6 +39,20 @@ interface DevnetArgs extends BackendArgs, HealthArgs {
 function repoRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   return here.includes(`${join('dist', 'src')}`) ? resolve(here, '../../../..') : resolve(here, '../../..');
+}
+
+/** The longest one shutdown step (miner, devnet) may take before the exit goes on without it. */
+const STOP_STEP_MS = 20_000;
+
+async function stopStep(p: Promise<void> | undefined, what: string, ms: number): Promise<void> {
+  if (!p) return;
+  await withDeadline(p, ms, `stopping ${what}`).catch((e: unknown) => log.warn(`devnet: ${(e as Error).message}; exiting anyway`));
+}
+
+/** A forced exit's cleanup: synchronous, it cannot wait for anything. */
+function forcedCleanup(anvil: AnvilNode | null, tempDir: string | null): void {
+  anvil?.kill();
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
 }
 
 function writeAtomically(file: string, text: string): void {
@@ -86,18 +101,38 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         process.exit(1);
       });
     }, args.timeout * 1000);
-    const offSignal = onShutdownSignal(() => finish(0), log);
+    // Ctrl+C during setup stops the setup at once; once mining, it stops the miner. A second
+    // Ctrl+C forces the exit, still killing anvil and removing the temp dir.
+    const setup = new AbortController();
+    const offSignal = onShutdownSignal(
+      () => (setupDone ? finish(0) : setup.abort()),
+      log,
+      () => forcedCleanup(anvil, tempDir)
+    );
     log.info(`devnet: contracts from ${contractsPath}, data dir ${dataDir}`);
-    const devnet = await startDevnet({
-      contractsPath,
-      ...(args.port !== undefined ? { port: args.port } : {}),
-      files: args.files,
-      blockMs: args['block-ms'],
-      log: log.info,
-      onAnvil: (a) => {
-        anvil = a;
-      },
-    });
+    let devnet: Awaited<ReturnType<typeof startDevnet>>;
+    try {
+      devnet = await startDevnet({
+        contractsPath,
+        ...(args.port !== undefined ? { port: args.port } : {}),
+        files: args.files,
+        blockMs: args['block-ms'],
+        log: log.info,
+        warn: log.warn,
+        signal: setup.signal,
+        onAnvil: (a) => {
+          anvil = a;
+        },
+      });
+    } catch (e) {
+      clearTimeout(timer);
+      offSignal();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      if (!isMinerError(e, 'INTERRUPTED')) throw e;
+      process.stderr.write(`devnet: interrupted during setup; anvil stopped\n`);
+      process.exitCode = 130;
+      return;
+    }
     try {
       const source = new DirDataSource(join(dataDir, 'files'));
       for (const u of devnet.uploads) await source.put(u.submission.txSeq, u.data);
@@ -115,6 +150,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         },
       });
       if (Date.now() > deadline) throw new MinerError('TIMEOUT', `devnet: timed out after ${args.timeout} s while deploying`);
+      if (setup.signal.aborted) throw new MinerError('INTERRUPTED', 'devnet: interrupted during setup');
       service = await startMiningService({
         config,
         backend: backendKind(args),
@@ -134,6 +170,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         },
       });
       const svc = service;
+      if (setup.signal.aborted) finish(130, 'devnet: interrupted during setup');
       void svc.miner.stopped.then(() => finish(1, 'devnet: the miner stopped on an error (see above)'));
       if (args['info-file'] !== undefined) {
         const info = {
@@ -159,10 +196,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       process.exitCode = code;
     } finally {
       clearTimeout(timer);
-      offSignal();
-      await service?.stop();
-      await devnet.stop();
+      // Each stop step is bounded: a hung one is logged and the next runs, so the exit comes.
+      await stopStep(service?.stop(), 'the miner', STOP_STEP_MS);
+      await stopStep(devnet.stop(), 'the block driver and anvil', STOP_STEP_MS);
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      offSignal();
     }
   },
 };

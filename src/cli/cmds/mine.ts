@@ -32,6 +32,7 @@ import { HealthMonitor } from '../../health/monitor.js';
 import { healthOptions, healthSettings, type HealthArgs, type HealthSettings } from '../healthOptions.js';
 import { statusBuilder } from '../status.js';
 import { startPeerServices, DEFAULT_RPC_ADDRESS } from '../peerServices.js';
+import { Watchdog } from '../../watchdog/watchdog.js';
 
 export interface MiningServiceOptions {
   config: MinerConfig;
@@ -51,6 +52,8 @@ export interface MiningServiceOptions {
   /** Period of the flow follow + seal loop (default = mine_context_query_seconds). */
   syncSeconds?: number;
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
+  /** A loop silent this long is logged and restarted (default miner.ts DEFAULT_STALL_SECONDS; --stall-seconds). */
+  stallSeconds?: number;
   /** Opens the backend (default createMiningBackend: GPU with CPU failover); tests inject a failing one. */
   openBackend?: (o: MiningBackendOptions) => Promise<PoraBackend>;
 }
@@ -95,7 +98,9 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     await client.checkPoraVersion();
     const minerId = await resolveMinerId({ client, configId: c.minerId, dataDir: c.dataDir, log: log.info });
     log.info(`miner id ${toHex(minerId)}, PoraMine ${c.mineContractAddress}, Flow ${c.logContractAddress}, rpc ${c.rpcEndpoint}`);
-    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId });
+    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
+    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
+    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId, sealable: holds });
     cleanups.push(() => store.close());
     let onSwitch = (_: { kind: string; device: string }): void => {};
     const backend = await (o.openBackend ?? createMiningBackend)({
@@ -136,9 +141,10 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       ...(peers.sync !== null ? { pendingHint: ' (asking peers)' } : {}),
     });
     syncedBlock = () => follower.syncedBlock;
-    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
-    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
+    const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
+    watchdog.start();
+    cleanups.push(async () => watchdog.stop());
     const miner = new Miner({
       chain,
       store,
@@ -162,6 +168,10 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       // The temperature guard holds a GPU search only; a CPU backend is not the hot card.
       ...(backend.info.kind === 'gpu' ? { guard: health } : {}),
       healthLine: () => health.line(),
+      watchdog,
+      ...(o.stallSeconds !== undefined ? { stallSeconds: o.stallSeconds } : {}),
+      // Each try waits up to 15 intervals for its receipt, then one interval (chain/submitter.ts).
+      submitSeconds: (c.submission.maxRetries + 1) * 16 * Math.max(1, c.submission.intervalSecs),
     });
     const status = statusBuilder({ miner, metrics, backend: backend.info, health, log, sync: peers.status, zgsRpc: peers.rpcUrl, ...(hs.temperatureLimit !== undefined ? { temperatureLimit: hs.temperatureLimit } : {}) });
     const server: MetricsServer = await startMetricsServer({ address: o.metricsAddress, metrics, status });
@@ -188,10 +198,11 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
 }
 
 /**
- * Runs `stop` on the first SIGINT/SIGTERM and force-exits on the second.
+ * Runs `stop` on the first SIGINT/SIGTERM and force-exits (130) on the second, after `force`: the
+ * synchronous cleanup that must happen even then (devnet: kill anvil, remove its temp dir).
  * Returns a function that removes the handlers.
  */
-export function onShutdownSignal(stop: (signal: string) => void, log: Logger = processLog): () => void {
+export function onShutdownSignal(stop: (signal: string) => void, log: Logger = processLog, force?: () => void): () => void {
   let count = 0;
   const handler = (signal: NodeJS.Signals): void => {
     count++;
@@ -199,8 +210,12 @@ export function onShutdownSignal(stop: (signal: string) => void, log: Logger = p
       log.info(`${signal}: stopping (press Ctrl+C again to force)`);
       stop(signal);
     } else {
-      process.stderr.write('forced exit\n');
-      process.exit(130);
+      try {
+        force?.();
+      } finally {
+        process.stderr.write('forced exit\n');
+        process.exit(130);
+      }
     }
   };
   process.on('SIGINT', handler);
