@@ -11,6 +11,8 @@ const SUBMISSION = '((uint256 length, bytes tags, (bytes32 root, uint256 height)
 
 export const PORA_MINE_ABI = [
   'function poraVersion() view returns (uint256)',
+  'function flow() view returns (address)',
+  'function reward() view returns (address)',
   `function computeWorkerContext(bytes32 minerId) returns (${CONTEXT} context, uint256 poraTarget, bytes32 subtaskDigest, uint64 maxShards)`,
   'function requestMinerId(address beneficiary, uint64 seed)',
   'function beneficiaries(bytes32 minerId) view returns (address)',

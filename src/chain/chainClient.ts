@@ -9,6 +9,8 @@ import type { Bytes32, EpochRange, FlowSubmission, MineContext, PoraAnswer } fro
 import { MinerError } from '../errors.js';
 import { PORA_MINE_ABI } from './abi.js';
 import { flowIface, parseSubmitLog, SUBMIT_TOPIC } from './flowEvents.js';
+import { NonceSequence } from './nonceSequence.js';
+import { sendWithReplacement, type SendPolicy, type TxSource } from './txSender.js';
 
 export interface WorkerContext {
   context: MineContext;
@@ -92,12 +94,16 @@ export class ChainClient {
   readonly wallet: Wallet | null;
   readonly mineAddress: string;
   readonly flowAddress: string;
+  /** The signer's one nonce sequence: every transaction of this client takes its nonce here. */
+  readonly nonces: NonceSequence | null;
 
   constructor(opts: ChainClientOptions) {
     const network = opts.chainId !== undefined ? Network.from(opts.chainId) : undefined;
     this.provider = new JsonRpcProvider(opts.rpcUrl, network, { staticNetwork: network ?? true, batchMaxCount: 1 });
     this.provider.pollingInterval = opts.pollingMs ?? 500;
     this.wallet = opts.minerKey ? new Wallet(opts.minerKey, this.provider) : null;
+    const w = this.wallet;
+    this.nonces = w ? new NonceSequence(() => this.provider.getTransactionCount(w.address, 'pending')) : null;
     const runner = this.wallet ?? this.provider;
     this.mineAddress = opts.mineAddress;
     this.flowAddress = opts.flowAddress;
@@ -229,14 +235,23 @@ export class ChainClient {
     }));
   }
 
+  /** What txSender needs to send as this client's signer. */
+  txSource(): TxSource {
+    this.requireWallet('a transaction');
+    return {
+      nonces: this.nonces!,
+      gasPrice: async () => (await this.provider.getFeeData()).gasPrice ?? 1_000_000_000n,
+      receipt: (hash) => this.provider.getTransactionReceipt(hash),
+    };
+  }
+
   /** Sends `requestMinerId(signer, seed)` as a legacy tx and returns the id from `NewMinerId`. */
-  async requestMinerId(seed = 0n): Promise<Bytes32> {
+  async requestMinerId(seed = 0n, policy: SendPolicy = { gasIncreaseFactor: 11, maxRetries: 5, intervalSecs: 2 }): Promise<Bytes32> {
     const wallet = this.requireWallet('requestMinerId');
     return this.rpc('PoraMine.requestMinerId', async () => {
-      const gasPrice = (await this.provider.getFeeData()).gasPrice ?? undefined;
-      const tx = await this.mine.getFunction('requestMinerId').send(wallet.address, seed, { type: 0, gasPrice });
-      const receipt = await tx.wait();
-      if (!receipt || receipt.status !== 1) throw new MinerError('CHAIN_ERROR', 'requestMinerId transaction failed');
+      const fn = this.mine.getFunction('requestMinerId');
+      const receipt = await sendWithReplacement(this.txSource(), (o) => fn.send(wallet.address, seed, { type: 0, ...o }), policy);
+      if (receipt.status !== 1) throw new MinerError('CHAIN_ERROR', 'requestMinerId transaction failed');
       for (const log of receipt.logs) {
         const parsed = mineIface.parseLog(log);
         if (parsed?.name === 'NewMinerId') return getBytes(parsed.args[0] as string);

@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import type { PoraBackend } from '../backend/backend.js';
 import { createBackend, type GpuOptions } from './backendFactory.js';
 import { UsageError } from '../errors.js';
+import { checkThreads } from './inputLimits.js';
 
 export interface BackendArgs {
   backend: 'auto' | 'cpu' | 'gpu';
@@ -45,8 +46,7 @@ export function backendTuning(args: BackendArgs): { threads: number | undefined;
   }
   if (args['gpu-backend'] !== undefined) gpu.gpuBackend = args['gpu-backend'];
   if (args.batch !== undefined) gpu.batch = args.batch;
-  if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1))
-    throw new UsageError(`--threads: expected a positive integer, got ${args.threads}`);
+  checkThreads(args.threads);
   return { threads: args.threads, gpu };
 }
 

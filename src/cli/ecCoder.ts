@@ -5,6 +5,7 @@
  */
 import type { ErasureCoder } from '../ec/coder.js';
 import { createCpuCoder } from '../erasure/cpuCoder.js';
+import { checkThreads } from './inputLimits.js';
 
 export type EcBackend = 'auto' | 'cpu' | 'gpu';
 
@@ -15,6 +16,7 @@ export interface EcCoderOptions {
 }
 
 export async function openCoder(opts: EcCoderOptions): Promise<ErasureCoder> {
+  checkThreads(opts.threads);
   const cpu = (): Promise<ErasureCoder> => createCpuCoder(opts.threads !== undefined ? { threads: opts.threads } : {});
   if (opts.backend === 'cpu') return cpu();
   const gpuOpts = opts.gpuBackend !== undefined ? { gpuBackend: opts.gpuBackend } : {};

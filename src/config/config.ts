@@ -1,6 +1,7 @@
 /**
  * Miner configuration: the 0G storage node's own TOML (`config.toml`) keys that mining needs, so an
- * operator can point zg-miner at the node's file. Unknown keys are ignored (a node config has many).
+ * operator can point zg-miner at the node's file. Unknown keys are ignored (a node config has many);
+ * one that looks like a misspelling of a key zg-miner reads is named in `warnings` (unknownKeys.ts).
  *
  * Precedence, lowest first: defaults → file → `ZGS_NODE__<KEY>` env variables (upper-case key,
  * nested tables joined with `__`, e.g. `ZGS_NODE__SUBMISSION_CONFIG__MAX_RETRIES`) → `overrides`
@@ -14,6 +15,7 @@ import { parse, TomlError } from 'smol-toml';
 import { MinerError } from '../errors.js';
 import { toHex } from '../bytes.js';
 import { shardFromPosition } from '../core/recallRange.js';
+import { unknownKeyWarnings } from './unknownKeys.js';
 import { address, badConfig, bigUint, hex32, int, secretHex32, str, url, type ValueOrigin } from './fields.js';
 
 export interface SubmissionConfig {
@@ -85,6 +87,8 @@ export class MinerConfig implements MinerConfigValues {
   configFile: string | null = null;
   syncPeers: string[] = [];
   logSyncStartBlock: number | null = null;
+  /** One line per config key that looks like a misspelling of a key zg-miner reads (the caller logs them). */
+  warnings: string[] = [];
   // A private field: invisible to JSON.stringify, object spread, and util.inspect.
   #minerKey: string | null = null;
 
@@ -211,6 +215,8 @@ const SUBMISSION_OVERRIDE_KEYS: Record<string, string> = {
 /** One source of raw values, keyed by TOML key; each value carries its own origin for messages. */
 interface Layer {
   values: Map<string, { at: ValueOrigin; value: unknown }>;
+  /** Lines about keys of this layer that nothing reads. */
+  warnings?: string[];
 }
 
 export interface LoadConfigOptions {
@@ -236,6 +242,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): MinerConfig {
   }
   applyDataDir(c, layers);
   applyKey(c, layers);
+  c.warnings = layers.flatMap((l) => l.warnings ?? []);
   return c;
 }
 
@@ -270,7 +277,13 @@ function fileLayer(file: string): Layer {
       put(k, v);
     }
   }
-  return { values };
+  // Tables other than [submission_config] and [sync] belong to the node; their keys are not ours to judge.
+  const keys = [...values.keys()].filter((k) => k.includes('.') || !isTable(doc[k]));
+  return { values, warnings: unknownKeyWarnings(file, keys, CONFIG_KEYS, ['submission_config', 'sync']) };
+}
+
+function isTable(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 }
 
 function envLayer(env: NodeJS.ProcessEnv): Layer {

@@ -8,6 +8,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { SEALS_PER_LOAD } from '../../spec.js';
 import { UsageError } from '../../errors.js';
 import { backendOptions, openBackend, type BackendArgs } from '../backendOptions.js';
+import { checkBenchRangeMiB } from '../inputLimits.js';
 import { benchSealCommand } from './benchSeal.js';
 import { benchLoaderCommand } from './benchLoader.js';
 import { benchEcCommand } from './benchEc.js';
@@ -45,6 +46,7 @@ const hashrateCommand: CommandModule<object, HashrateArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object as the last line' }) as unknown as Argv<HashrateArgs>,
   handler: async (args) => {
     if (!(args.seconds > 0)) throw new UsageError(`--seconds must be positive, got ${args.seconds}`);
+    if (args['range-mib'] !== undefined) checkBenchRangeMiB(args['range-mib']);
     const log = (line: string): void => {
       (args.json ? process.stderr : process.stdout).write(line + '\n');
     };

@@ -21,6 +21,7 @@ import { toHex } from '../../bytes.js';
 import { onShutdownSignal, startMiningService, type MiningService } from './mine.js';
 import { log } from '../../log/logger.js';
 import { healthOptions, healthSettings, type HealthArgs } from '../healthOptions.js';
+import { claimDataDir } from '../../store/dataDir.js';
 
 interface DevnetArgs extends BackendArgs, HealthArgs {
   contracts?: string;
@@ -82,6 +83,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const contractsPath = args.contracts !== undefined ? resolve(args.contracts) : defaultContractsPath(repoRoot());
     const tempDir = args['data-dir'] === undefined ? mkdtempSync(join(tmpdir(), 'zg-devnet-')) : null;
     const dataDir = resolve(args['data-dir'] ?? tempDir!);
+    // Each devnet is a new chain: an earlier devnet's id and store mean nothing on it, so a used
+    // dir is refused before anything starts (it used to be half overwritten, then fail).
+    if (args['data-dir'] !== undefined)
+      claimDataDir(dataDir, { requireFresh: 'holds an earlier run (each devnet is a new chain, so its miner id and store are void here); give devnet a new or empty --data-dir, or leave it out for a temp dir' });
     const deadline = Date.now() + args.timeout * 1000;
     let service: MiningService | null = null;
     let accepted = 0;

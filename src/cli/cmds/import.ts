@@ -16,14 +16,15 @@ import { findDeployBlock } from '../../chain/minerId.js';
 import { DirDataSource, checkFileAgainstNodes, nodeRootsFor } from '../../miner/dataSource.js';
 import { equalBytes } from '../../bytes.js';
 import { MinerError, UsageError } from '../../errors.js';
+import { claimDataDir } from '../../store/dataDir.js';
 
 interface ImportArgs {
-  tx: number | undefined;
+  tx: string | undefined;
   paths: string[];
   config?: string;
   'data-dir'?: string;
   rpc?: string;
-  'from-block'?: number;
+  'from-block'?: string;
 }
 
 const LOG_SPAN = 5000;
@@ -52,6 +53,15 @@ function readData(file: string): Uint8Array {
   }
 }
 
+/** A non-negative decimal integer flag (a submission index, a block number). */
+function parseIndex(flag: string, text: string): bigint {
+  const t = String(text).trim();
+  if (!/^\d+$/.test(t)) throw new UsageError(`${flag}: expected a non-negative integer, got "${text}"`);
+  const v = BigInt(t);
+  if (flag === '--from-block' && v > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`${flag}: ${t} is past any block number`);
+  return v;
+}
+
 function describe(seq: bigint, s: FlowSubmission, bytes: number, path: string): string {
   return `imported tx ${seq} (${bytes} bytes, sectors [${s.startPos}, ${s.startPos + s.lengthSectors})) into ${path}`;
 }
@@ -62,15 +72,18 @@ export const importCommand: CommandModule<object, ImportArgs> = {
   builder: (y: Argv<object>) =>
     y
       .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'uploaded files, byte for byte, or directories of them' })
-      .option('tx', { type: 'number', describe: 'the Flow submission index (txSeq) of the one FILE (default: found by its node roots)' })
+      .option('tx', { type: 'string', describe: 'the Flow submission index (txSeq) of the one FILE (default: found by its node roots)' })
       .option('config', { type: 'string', describe: 'node-style TOML config (rpc, log_contract_address, data dir)' })
       .option('data-dir', { type: 'string', describe: 'miner data dir' })
       .option('rpc', { type: 'string', describe: 'EVM JSON-RPC URL' })
-      .option('from-block', { type: 'number', describe: 'first block to search for Submit events (default: the Flow deployment)' }) as unknown as Argv<ImportArgs>,
+      .option('from-block', { type: 'string', describe: 'first block to search for Submit events (default: the Flow deployment)' }) as unknown as Argv<ImportArgs>,
   handler: async (args) => {
+    // Checked before the config, the files or the chain are touched: a typo costs nothing.
+    const txSeq = args.tx === undefined ? undefined : parseIndex('--tx', args.tx);
+    const fromBlock = args['from-block'] === undefined ? undefined : Number(parseIndex('--from-block', args['from-block']));
     const files = expandPaths(args.paths);
     if (files.length === 0) throw new UsageError(`import: no files in ${args.paths.join(', ')}`);
-    if (args.tx !== undefined && files.length !== 1) throw new UsageError(`--tx names one transaction: give one FILE (got ${files.length}), or leave --tx out to match each file by its node roots`);
+    if (txSeq !== undefined && files.length !== 1) throw new UsageError(`--tx names one transaction: give one FILE (got ${files.length}), or leave --tx out to match each file by its node roots`);
     const c = loadConfig({
       ...(args.config !== undefined ? { file: args.config } : {}),
       env: process.env,
@@ -80,15 +93,16 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       },
     });
     if (!c.logContractAddress) throw new MinerError('BAD_CONFIG', 'log_contract_address is not set (config file or ZGS_NODE__LOG_CONTRACT_ADDRESS)');
+    claimDataDir(c.dataDir);
     const client = await ChainClient.connect({ rpcUrl: c.rpcEndpoint, mineAddress: c.mineContractAddress ?? c.logContractAddress, flowAddress: c.logContractAddress });
     try {
       const head = await client.blockNumber();
-      const first = args['from-block'] ?? (await findDeployBlock(client, c.logContractAddress));
+      const first = fromBlock ?? (await findDeployBlock(client, c.logContractAddress));
       const source = new DirDataSource(join(c.dataDir, 'files'));
-      if (args.tx !== undefined) {
+      if (txSeq !== undefined) {
         const file = files[0]!;
         const data = readData(file);
-        const seq = BigInt(args.tx);
+        const seq = txSeq;
         let found: FlowSubmission | null = null;
         for (let from = first; from <= head && !found; from += LOG_SPAN) {
           const subs = await client.submissions(from, Math.min(head, from + LOG_SPAN - 1));

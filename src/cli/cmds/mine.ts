@@ -32,6 +32,8 @@ import { HealthMonitor } from '../../health/monitor.js';
 import { healthOptions, healthSettings, type HealthArgs, type HealthSettings } from '../healthOptions.js';
 import { statusBuilder } from '../status.js';
 import { startPeerServices, DEFAULT_RPC_ADDRESS } from '../peerServices.js';
+import { runPreflight, type PreflightCheck } from '../../preflight/preflight.js';
+import { miningPreflight } from '../miningPreflight.js';
 import { Watchdog } from '../../watchdog/watchdog.js';
 
 export interface MiningServiceOptions {
@@ -52,6 +54,8 @@ export interface MiningServiceOptions {
   /** Period of the flow follow + seal loop (default = mine_context_query_seconds). */
   syncSeconds?: number;
   onSubmission?: (outcome: SubmitOutcomeView, answer: PoraAnswer) => void;
+  /** More local checks to pass before the first transaction (another listen address, say). */
+  preflight?: PreflightCheck[];
   /** A loop silent this long is logged and restarted (default miner.ts DEFAULT_STALL_SECONDS; --stall-seconds). */
   stallSeconds?: number;
   /** Opens the backend (default createMiningBackend: GPU with CPU failover); tests inject a failing one. */
@@ -86,6 +90,7 @@ function submitPolicy(c: MinerConfig): SubmitPolicy {
 export async function startMiningService(o: MiningServiceOptions): Promise<MiningService> {
   const c = o.config;
   const log = o.log ?? processLog;
+  for (const w of c.warnings) log.warn(w);
   if (!c.mineContractAddress) throw new MinerError('BAD_CONFIG', 'mine_contract_address is not set (config file, ZGS_NODE__MINE_CONTRACT_ADDRESS)');
   if (!c.logContractAddress) throw new MinerError('BAD_CONFIG', 'log_contract_address is not set (config file, ZGS_NODE__LOG_CONTRACT_ADDRESS)');
   if (!c.minerKey) throw new MinerError('BAD_CONFIG', 'miner_key is not set (config file, ZGS_NODE__MINER_KEY or --miner-key-file)');
@@ -95,13 +100,8 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     for (const f of cleanups.reverse()) await f().catch(() => {});
   };
   try {
-    await client.checkPoraVersion();
-    const minerId = await resolveMinerId({ client, configId: c.minerId, dataDir: c.dataDir, log: log.info });
-    log.info(`miner id ${toHex(minerId)}, PoraMine ${c.mineContractAddress}, Flow ${c.logContractAddress}, rpc ${c.rpcEndpoint}`);
-    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
-    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
-    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId, sealable: holds });
-    cleanups.push(() => store.close());
+    // Everything that can fail locally fails here, before a registration is paid for.
+    await runPreflight([...miningPreflight({ config: c, client, metricsAddress: o.metricsAddress, warn: log.warn }), ...(o.preflight ?? [])]);
     let onSwitch = (_: { kind: string; device: string }): void => {};
     const backend = await (o.openBackend ?? createMiningBackend)({
       backend: o.backend,
@@ -113,6 +113,12 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     });
     cleanups.push(() => backend.dispose());
     log.info(`backend ${backend.info.kind}: ${backend.info.device} (${backend.info.threads} thread(s))`);
+    const minerId = await resolveMinerId({ client, configId: c.minerId, dataDir: c.dataDir, log: log.info });
+    log.info(`miner id ${toHex(minerId)}, PoraMine ${c.mineContractAddress}, Flow ${c.logContractAddress}, rpc ${c.rpcEndpoint}`);
+    // A shard holds load L iff L mod numShards == shardId (spec §3.2).
+    const holds = (l: bigint): boolean => l % c.numShards === c.shardId;
+    const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId, sealable: holds });
+    cleanups.push(() => store.close());
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
     onSwitch = (i) => metrics.setBackend(i.kind, i.device);
     metrics.setSealedSectors(store.stats().sealedSectors);
