@@ -277,9 +277,9 @@ function fileLayer(file: string): Layer {
       put(k, v);
     }
   }
-  // Tables other than [submission_config] and [sync] belong to the node; their keys are not ours to judge.
+  // Tables other than [submission_config] belong to the node ([sync] too: we read only its peers); their keys are not ours to judge.
   const keys = [...values.keys()].filter((k) => k.includes('.') || !isTable(doc[k]));
-  return { values, warnings: unknownKeyWarnings(file, keys, CONFIG_KEYS, ['submission_config', 'sync']) };
+  return { values, warnings: unknownKeyWarnings(file, keys, CONFIG_KEYS, ['submission_config']) };
 }
 
 function isTable(v: unknown): boolean {
