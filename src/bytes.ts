@@ -15,7 +15,8 @@ export function toHex(bytes: Uint8Array): string {
  */
 export function fromHex(hex: unknown, length?: number, label = 'value'): Uint8Array {
   if (typeof hex !== 'string') throw new TypeError(`${label}: expected a 0x-prefixed hex string, got ${typeof hex}`);
-  if (!/^0x([0-9a-fA-F]{2})*$/.test(hex)) throw new RangeError(`${label}: expected 0x-prefixed hex with an even number of digits`);
+  // One character class and a length test: a repeated group `(..)*` costs ~10x more on 8 KiB inputs.
+  if (hex.length % 2 !== 0 || !/^0x[0-9a-fA-F]*$/.test(hex)) throw new RangeError(`${label}: expected 0x-prefixed hex with an even number of digits`);
   const out = nobleHexToBytes(hex.slice(2));
   if (length !== undefined && out.length !== length)
     throw new RangeError(`${label}: expected ${length} bytes, got ${out.length}`);

@@ -14,6 +14,8 @@ import { instantiateWasm, projectWasm, type WasmModule } from '../wasmModule.js'
 /** Largest two-phase (`pads` then `scan`) batch of a worker: wasm slots, 16.2 KiB each. */
 export const MAX_PAD_SLOTS = 64;
 const BYTES_PER_SLOT_PAD = 16384;
+/** Proof words merkleRoot() takes: what the load region holds after the seal and the index. */
+export const MAX_WASM_PROOF = (BYTES_PER_LOAD - BYTES_PER_SEAL - 32) / 32;
 /** hashLoad's output: 64 seal roots and the load root. */
 export const HASH_LOAD_OUT = 65 * 32;
 
@@ -31,6 +33,7 @@ interface PoraExports {
   scanLoad(slot: number, load: number, maskLo: number, maskHi: number): number;
   seedPtr(): number;
   sealChain(buf: number, unsealMode: number): void;
+  merkleRoot(buf: number, proof: number, n: number, index: number, out: number): void;
   keccak256of256(src: number, dst: number): void;
   hashLoad(src: number, out: number, leafZero: number): void;
 }
@@ -192,6 +195,22 @@ export class WasmPora {
     const p = this.#x.loadPtr();
     this.#mem.set(checkLen(sealed, BYTES_PER_SEAL, 'sealedData'), p);
     this.#x.sealQuality(slot, Number(off & 0xffffffffn), Number(off >> 32n), p);
+    return this.#copy(this.#x.qualityPtr(), 32);
+  }
+
+  /**
+   * MineLib.recoverMerkleRoot (core/merkle.ts) in wasm: 4096 unsealed bytes, the seal's index in
+   * the flow (recallPosition / 16) and its proof (at most MAX_WASM_PROOF words).
+   */
+  merkleRoot(unsealed: Uint8Array, sealIndex: bigint, proof: readonly Uint8Array[]): Uint8Array {
+    if (proof.length > MAX_WASM_PROOF) throw new RangeError(`merkleRoot: ${proof.length} proof words (at most ${MAX_WASM_PROOF})`);
+    const buf = this.#x.loadPtr();
+    this.#mem.set(checkLen(unsealed, BYTES_PER_SEAL, 'unsealed'), buf);
+    const index = buf + BYTES_PER_SEAL;
+    for (let w = 0; w < 4; w++) this.#dv.setBigUint64(index + 8 * w, (sealIndex >> BigInt(64 * w)) & UINT64_MAX, true);
+    const words = index + 32;
+    for (let k = 0; k < proof.length; k++) this.#mem.set(checkLen(proof[k]!, 32, `proof[${k}]`), words + 32 * k);
+    this.#x.merkleRoot(buf, words, proof.length, index, this.#x.qualityPtr());
     return this.#copy(this.#x.qualityPtr(), 32);
   }
 

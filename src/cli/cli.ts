@@ -5,6 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { COMMANDS, lazyCommand } from './commands.js';
+import { markStdin } from './stdinArg.js';
 import { LOG_LEVELS, log, type LogLevel } from '../log/logger.js';
 import { gitCommit, packageVersion } from '../buildInfo.js';
 
@@ -19,7 +20,7 @@ function withDeviceAlias(argv: string[]): string[] {
 }
 
 export function getCli(argv: string[]): Argv {
-  return yargs(withDeviceAlias(argv))
+  return yargs(markStdin(withDeviceAlias(argv)))
     .scriptName('zg-miner')
     .env('ZG_MINER')
     .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, global: true, describe: 'least important log lines shown (debug adds Dawn/GPU driver messages)' })

@@ -35,8 +35,8 @@ export const COMMANDS: readonly CommandRow[] = [
     load: async () => (await import('./cmds/import.js')).importCommand,
   },
   {
-    command: 'verify <file>',
-    describe: 'Check a mining proof offline with the PoraMine contract verdicts ({answer, view} JSON, see README)',
+    command: 'verify <files..>',
+    describe: 'Check mining proofs offline with the PoraMine contract verdicts ({answer, view} JSON files, directories, - for JSON lines; see README)',
     load: async () => (await import('./cmds/verify.js')).verifyCommand,
   },
   {

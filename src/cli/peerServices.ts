@@ -110,7 +110,7 @@ export async function startPeerServices(o: PeerServicesOptions): Promise<PeerSer
       if (!holds(l)) continue;
       const a = l * SECTORS_PER_LOAD_N > sub.startPos ? l * SECTORS_PER_LOAD_N : sub.startPos;
       const b = (l + 1n) * SECTORS_PER_LOAD_N < end ? (l + 1n) * SECTORS_PER_LOAD_N : end;
-      if (!o.store.sectorsKnown(a, b)) return false;
+      if (!o.store.rangeKnown(a, b)) return false;
     }
     return true;
   };

@@ -10,7 +10,8 @@ import type { Deployment, MineParams } from '../chain/deploy.js';
 import { deployDevChain, type DevChain } from '../chain/devChain.js';
 import type { SubmissionNodes } from '../chain/flowUpload.js';
 import type { FlowSubmission } from '../types.js';
-import { nodeRootsFor } from '../miner/dataSource.js';
+import { hashFile } from '../store/loadHash.js';
+import { paddedChunks, splitNodes } from '../core/fileRoot.js';
 import { BYTES_PER_LOAD } from '../spec.js';
 import { isMinerError } from '../errors.js';
 import { unlessAborted, withDeadline } from '../watchdog/deadline.js';
@@ -61,8 +62,15 @@ export const DEVNET_BLOCKS_PER_EPOCH = 60n;
 export interface DevnetOptions {
   contractsPath: string;
   port?: number;
-  /** Sample files of 256 KiB each. */
+  /** Sample files to upload. */
   files: number;
+  /** Bytes per sample file (default 256 KiB, one load). */
+  fileSize?: number;
+  /**
+   * Receives each uploaded file as soon as it is on chain (e.g. to write it where the miner reads
+   * it); with it, `uploads` keeps no file bytes, so GiBs of sample data never sit in memory.
+   */
+  onUpload?: (u: { submission: FlowSubmission; data: Uint8Array }) => Promise<void>;
   /** Milliseconds between driven blocks. */
   blockMs: number;
   log: (line: string) => void;
@@ -117,15 +125,22 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const uploads: Devnet['uploads'] = [];
     const timeout = o.uploadTimeoutMs ?? UPLOAD_TIMEOUT_MS;
     let fromBlock = dev.deployment.flowDeployBlock;
+    const size = o.fileSize ?? BYTES_PER_LOAD;
+    const heights = splitNodes(paddedChunks(size));
     for (let i = 0; i < o.files; i++) {
-      const data = new Uint8Array(randomBytes(BYTES_PER_LOAD));
-      const nodes = { length: BigInt(data.length), nodes: [{ root: nodeRootsFor(data, [10])[0]!, height: 10 }] };
+      const data = new Uint8Array(randomBytes(size));
+      // Node roots hashed in wasm: a few GiB of sample data take seconds, not minutes.
+      const roots = hashFile(data, heights).nodeRoots;
+      const nodes = { length: BigInt(data.length), nodes: heights.map((height, k) => ({ root: roots[k]!, height })) };
       const submission = await step(
         uploadWithRetry(dev, nodes, { fromBlock, timeoutMs: timeout, what: `sample file ${i + 1}/${o.files}`, warn: o.warn ?? o.log }),
         `uploading sample file ${i + 1}/${o.files}`
       );
       fromBlock = submission.blockNumber;
-      uploads.push({ submission, data });
+      if (o.onUpload) {
+        await o.onUpload({ submission, data });
+        uploads.push({ submission, data: new Uint8Array(0) });
+      } else uploads.push({ submission, data });
       o.log(
         `uploaded sample file ${i + 1}/${o.files}: tx ${submission.txSeq}, sectors [${submission.startPos}, ${submission.startPos + submission.lengthSectors}), fee ${submission.lengthSectors * dev.deployment.pricePerSector} wei`
       );

@@ -3,7 +3,7 @@
  * files imported with `zg-miner import`; a later issue adds remote peers). Every file is checked
  * against the transaction's submission node roots before the miner stores it.
  */
-import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, rename, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BYTES_PER_SECTOR } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
@@ -13,6 +13,8 @@ import type { Bytes32 } from '../types.js';
 export interface DataSource {
   /** The file of transaction `txSeq` (exactly `sizeBytes` long), or null when not available here. */
   fileData(txSeq: bigint, sizeBytes: bigint): Promise<Uint8Array | null>;
+  /** Forgets the file once its data is in the store (no second copy of the flow is kept). */
+  remove?(txSeq: bigint): Promise<void>;
 }
 
 /**
@@ -64,6 +66,9 @@ export class DirDataSource implements DataSource {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
     }
+  }
+  async remove(txSeq: bigint): Promise<void> {
+    await rm(this.path(txSeq), { force: true });
   }
   async put(txSeq: bigint, data: Uint8Array): Promise<void> {
     await mkdir(this.dir, { recursive: true });

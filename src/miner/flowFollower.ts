@@ -6,10 +6,11 @@
  * a crash rewrites the same bytes, so no further ordering is needed.
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
-import { BYTES_PER_SECTOR } from '../spec.js';
 import type { DataSource } from './dataSource.js';
 import { checkFileAgainstNodes } from './dataSource.js';
-import type { FlowSubmissionView, FlowTreePort, MinerChain, MinerLogger, MinerStore } from './ports.js';
+import type { FileHasher, FlowSubmissionView, FlowTreePort, LoadRootsView, MinerChain, MinerLogger, MinerStore } from './ports.js';
+import { SECTORS_PER_LOAD_N } from '../spec.js';
+import { equalBytes, toHex } from '../bytes.js';
 
 interface FollowerState {
   /** Next block whose logs are unread. */
@@ -32,6 +33,8 @@ export interface FlowFollowerOptions {
   stateFile: string;
   /** The Flow's deployment block (first block with possible Submit events). */
   fromBlock: number;
+  /** Hashes a file once (wasm) for the node check and the store's load roots; default: the TypeScript check, and the store hashes. */
+  hashFile?: FileHasher;
   log: MinerLogger;
   /** Called with each block range's Submit events before the follower moves past them (the RPC's tx index). */
   onSubmissions?: (subs: FlowSubmissionView[]) => Promise<void>;
@@ -77,10 +80,15 @@ export class FlowFollower {
       this.o.log.info(`flow tree is empty: re-reading Submit events from block ${this.o.fromBlock}`);
       this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
     }
+    this.savedBlock = this.state.nextBlock;
     return this.state;
   }
 
+  /** nextBlock as last written to the state file. */
+  private savedBlock = 0;
+
   private async saveState(): Promise<void> {
+    this.savedBlock = this.state!.nextBlock;
     const tmp = `${this.o.stateFile}.tmp`;
     await writeFile(tmp, JSON.stringify(this.state));
     await rename(tmp, this.o.stateFile);
@@ -88,21 +96,34 @@ export class FlowFollower {
 
   /** Stores one submission's data; false when the DataSource does not have it (yet). */
   private async storeSubmission(sub: FlowSubmissionView): Promise<boolean> {
+    // Stored before a restart (its file is gone by now, and its event read again): nothing to do.
+    if (this.o.store.rangeKnown(sub.startPos, sub.startPos + sub.lengthSectors)) return true;
+    // Synced from peers or uploaded through the RPC (a shard miner holds only its loads of it).
     if (this.o.held?.(sub)) return true;
     const data = await this.o.source.fileData(sub.txSeq, sub.sizeBytes);
     if (data === null) return false;
-    const bad = checkFileAgainstNodes(data, sub.sizeBytes, sub.nodes);
+    const end = sub.startPos + sub.lengthSectors;
+    let roots: Map<bigint, LoadRootsView> | undefined;
+    let bad: string | null;
+    if (this.o.hashFile === undefined) bad = checkFileAgainstNodes(data, sub.sizeBytes, sub.nodes);
+    else if (BigInt(data.length) !== sub.sizeBytes) bad = `file is ${data.length} bytes, the transaction says ${sub.sizeBytes}`;
+    else {
+      // One hashing of the file: its node roots are checked here, its load roots go to the store.
+      const h = this.o.hashFile(data, sub.nodes.map((n) => n.height));
+      const i = sub.nodes.findIndex((n, k) => !equalBytes(n.root, h.nodeRoots[k]!));
+      bad = i < 0 ? null : `node ${i} (height ${sub.nodes[i]!.height}) root ${toHex(h.nodeRoots[i]!)} differs from the transaction's ${toHex(sub.nodes[i]!.root)}`;
+      if (sub.startPos % SECTORS_PER_LOAD_N === 0n) {
+        roots = new Map();
+        for (const [k, r] of h.loads) roots.set(sub.startPos / SECTORS_PER_LOAD_N + BigInt(k), r);
+      }
+    }
     if (bad !== null) {
       this.o.log.warn(`tx ${sub.txSeq}: local file rejected: ${bad}`);
       return false;
     }
-    const sectors = Math.ceil(data.length / BYTES_PER_SECTOR);
-    const padded = new Uint8Array(sectors * BYTES_PER_SECTOR);
-    padded.set(data);
-    await this.o.store.writeFlowData(sub.startPos, padded);
-    const end = sub.startPos + sub.lengthSectors;
-    const dataEnd = sub.startPos + BigInt(sectors);
-    if (dataEnd < end) await this.o.store.markKnownZero(dataEnd, end);
+    await this.o.store.writeSubmission(sub.startPos, end, data, roots);
+    // The store holds the data now: the imported copy goes (no second copy of the flow on disk).
+    await this.o.source.remove?.(sub.txSeq);
     this.o.log.info(`tx ${sub.txSeq}: stored ${data.length} bytes at sectors [${sub.startPos}, ${end})`);
     return true;
   }
@@ -125,7 +146,7 @@ export class FlowFollower {
       if (await this.storeSubmission(sub)) stored++;
       else still.push(p);
     }
-    const changed = still.length !== st.pending.length;
+    let changed = still.length !== st.pending.length;
     st.pending = still;
     const head = await this.o.chain.blockNumber();
     while (st.nextBlock <= head) {
@@ -149,12 +170,14 @@ export class FlowFollower {
         }
         const end = sub.startPos + sub.lengthSectors;
         if (end > prevEnd) st.flowEnd = String(end);
+        changed = true;
       }
       if (subs.length > 0) await this.o.onSubmissions?.(subs);
       st.nextBlock = to + 1;
-      await this.saveState();
     }
-    if (changed) await this.saveState();
+    // The state file is rewritten only when something changed, or after a long stretch of empty
+    // blocks (so a restart does not rescan them all): an idle poll writes nothing.
+    if (changed || st.nextBlock - this.savedBlock >= LOG_SPAN) await this.saveState();
     return stored;
   }
 }

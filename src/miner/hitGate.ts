@@ -8,17 +8,14 @@
  */
 import { equalBytes } from '../bytes.js';
 import { SECTORS_PER_LOAD_N, SECTORS_PER_SEAL_N, SEALS_PER_LOAD } from '../spec.js';
-import { meetsTarget, qualityBound, targetScaleX64 } from '../core/recallRange.js';
-import { pora } from '../verify/verifyAnswer.js';
+import { qualityBound, targetScaleX64 } from '../core/recallRange.js';
+import { judgeHit, type HitFault } from '../verify/hitVerdict.js';
 import type { Hit, MineJob, MinerStore } from './ports.js';
 
 /** `zg_miner_hits_rejected_total{reason}` values the gate uses. */
 export type HitRefusal =
+  | HitFault
   | 'seal0_load0'
-  | 'recall_position'
-  | 'pora_rejected'
-  | 'quality_mismatch'
-  | 'above_target'
   | 'seal_offset'
   | 'sealed_data_mismatch'
   | 'not_sealed'
@@ -29,8 +26,6 @@ export interface GateVerdict {
   /** One line for the log. */
   detail: string;
 }
-
-const ZERO32 = new Uint8Array(32);
 
 export class HitGate {
   private readonly store: Pick<MinerStore, 'sealedMask' | 'readSealedSeal'>;
@@ -46,27 +41,8 @@ export class HitGate {
     if (hit.recallPosition === 0n) return { reason: 'seal0_load0', detail: `${at}: seal 0 of load 0 can never be proven` };
     if (!Number.isInteger(hit.sealOffset) || hit.sealOffset < 0 || hit.sealOffset >= SEALS_PER_LOAD)
       return { reason: 'seal_offset', detail: `${at}: sealOffset outside 0..${SEALS_PER_LOAD - 1}` };
-    const verdict = pora(
-      {
-        contextDigest: ZERO32,
-        nonce: hit.nonce,
-        minerId: job.minerId,
-        range: job.range,
-        recallPosition: hit.recallPosition,
-        sealOffset: BigInt(hit.sealOffset),
-        sealedContextDigest: ZERO32,
-        sealedData: hit.sealedData,
-        merkleProof: [],
-      },
-      job.subtaskDigest
-    );
-    if (!verdict.ok) {
-      const reason: HitRefusal = verdict.reason === 'Incorrect recall position' ? 'recall_position' : 'pora_rejected';
-      return { reason, detail: `${at}: pora() rejects it: ${verdict.reason}` };
-    }
-    if (!equalBytes(verdict.quality, hit.quality)) return { reason: 'quality_mismatch', detail: `${at}: the backend's quality differs from the oracle's` };
-    const bound = qualityBound(job.poraTarget, targetScaleX64(job.range, job.flowLength));
-    if (!meetsTarget(verdict.quality, bound)) return { reason: 'above_target', detail: `${at}: its quality does not meet the job's target` };
+    const fault = judgeHit(job, hit, qualityBound(job.poraTarget, targetScaleX64(job.range, job.flowLength)));
+    if (fault) return { reason: fault.fault, detail: `${at}: ${fault.detail}` };
     const loadIndex = (hit.recallPosition - BigInt(hit.sealOffset) * SECTORS_PER_SEAL_N) / SECTORS_PER_LOAD_N;
     if (((this.store.sealedMask(loadIndex) >> BigInt(hit.sealOffset)) & 1n) === 0n)
       return { reason: 'not_sealed', detail: `${at}: load ${loadIndex} seal ${hit.sealOffset} is not sealed in the store` };

@@ -18,15 +18,21 @@ export interface LoadRootsView {
 export interface MinerStore {
   writeFlowData(startSector: bigint, data: Uint8Array): Promise<void>;
   /**
+   * Stores a submission's file at `startSector` (last sector zero-padded) and its node padding up
+   * to `endSector` as known zeros; `roots` (by flow load index, from hashing the file once) are
+   * used for the loads it completes instead of hashing them again.
+   */
+  writeSubmission(startSector: bigint, endSector: bigint, data: Uint8Array, roots?: Map<bigint, LoadRootsView>): Promise<void>;
+  /**
    * Stores a whole load (262144 bytes) whose roots the caller has ALREADY checked against the
    * chain (the flow tree), without hashing it again: marks it complete, keeps its seal roots and
    * records them in the flow tree. Durable when it resolves; a load already complete is left as is.
    */
   writeVerifiedLoad(loadIndex: bigint, bytes: Uint8Array, roots: LoadRootsView): Promise<void>;
   markKnownZero(startSector: bigint, endSector: bigint): Promise<void>;
-  /** True when every sector of [startSector, endSector) is known (data or zeros). */
-  sectorsKnown(startSector: bigint, endSector: bigint): boolean;
   isLoadComplete(loadIndex: bigint): boolean;
+  /** True when every sector of [start, end) is known (stored data or known zeros). */
+  rangeKnown(start: bigint, end: bigint): boolean;
   readRawLoad(loadIndex: bigint): Promise<Uint8Array>;
   sealedMask(loadIndex: bigint): bigint;
   commitSealed(loadIndex: bigint, seals: { sealIndex: number; sealed: Uint8Array; contextDigest: Uint8Array }[]): Promise<void>;
@@ -38,6 +44,12 @@ export interface MinerStore {
   loadSource(): LoadSource;
   stats(): { knownSectors: bigint; sealedSectors: bigint; completeLoads: number; sealedLoads: number };
 }
+
+/**
+ * Hashes a submitted file once (store/loadHash.ts `hashFile`, wasm): the root of each Submit node
+ * (`heights` in order over the zero-padded file) and the roots of each whole load, by file-relative index.
+ */
+export type FileHasher = (data: Uint8Array, heights: readonly number[]) => { nodeRoots: Bytes32[]; loads: Map<number, LoadRootsView> };
 
 /** The flow's Merkle tree as the chain committed it (spec §6.1–6.3): built from Submit events and verified data. */
 export interface FlowTreePort {

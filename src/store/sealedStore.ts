@@ -294,6 +294,48 @@ export class SealedStore {
   }
 
   /**
+   * Stores one submission's file at `startSector`: its bytes (the last sector zero-padded) and
+   * sectors [start + ⌈size/256⌉, endSector) as known zeros (the node padding), in one durable
+   * step. `roots` (by flow load index, e.g. from loadHash.ts hashFile, which checked the file
+   * against the Submit nodes) are used for loads it completes instead of hashing them again.
+   */
+  writeSubmission(startSector: bigint, endSector: bigint, data: Uint8Array, roots?: Map<bigint, LoadRoots>): Promise<void> {
+    const sectors = BigInt(Math.ceil(data.length / BYTES_PER_SECTOR));
+    checkSector(startSector);
+    checkSector(endSector);
+    if (data.length === 0 || startSector + sectors > endSector) throw new RangeError(`writeSubmission: ${data.length} bytes do not fit sectors [${startSector}, ${endSector})`);
+    const dataEnd = startSector + sectors;
+    return this.#serial(async () => {
+      const runs = this.#table.unknownRuns(startSector, dataEnd);
+      const full = Math.floor(data.length / BYTES_PER_SECTOR);
+      for (const [from, to] of runs) {
+        const a = Number(from - startSector);
+        const b = Number(to - startSector);
+        if (b <= full) await writeAll(this.#raw, data.subarray(a * BYTES_PER_SECTOR, b * BYTES_PER_SECTOR), Number(from) * BYTES_PER_SECTOR);
+        else {
+          // The run ends in the file's last, partial sector: write it zero-padded (256 bytes, not a copy of the file).
+          if (b - 1 > a) await writeAll(this.#raw, data.subarray(a * BYTES_PER_SECTOR, (b - 1) * BYTES_PER_SECTOR), Number(from) * BYTES_PER_SECTOR);
+          const last = new Uint8Array(BYTES_PER_SECTOR);
+          last.set(data.subarray(full * BYTES_PER_SECTOR));
+          await writeAll(this.#raw, last, Number(to - 1n) * BYTES_PER_SECTOR);
+        }
+      }
+      if (runs.length > 0) await this.#raw.datasync();
+      const zeros = this.#table.unknownRuns(dataEnd, endSector);
+      const records: JournalRecord[] = [
+        ...runs.map(([a, b]) => ({ type: RecordType.KNOWN, a, b, digest: null })),
+        ...zeros.map(([a, b]) => ({ type: RecordType.ZERO, a, b, digest: null })),
+      ];
+      if (records.length === 0) return;
+      await this.#append(records);
+      const completed: bigint[] = [];
+      for (const [a, b] of runs) completed.push(...this.#table.markKnown(a, b, false));
+      for (const [a, b] of zeros) completed.push(...this.#table.markKnown(a, b, true));
+      await this.#persistRoots(completed, roots);
+    });
+  }
+
+  /**
    * Stores a whole load whose roots the caller has already checked against the chain (a peer's
    * load, verified against the flow tree): writes its unknown sectors, marks them known, keeps
    * the given seal roots and records the load root in the flow tree, without hashing it again.
@@ -331,13 +373,12 @@ export class SealedStore {
     });
   }
 
-  /** True when every sector of [startSector, endSector) is known (data or zeros). */
-  sectorsKnown(startSector: bigint, endSector: bigint): boolean {
-    return endSector <= startSector || this.#table.unknownRuns(startSector, endSector).length === 0;
-  }
-
   knownSectors(loadIndex: bigint): number {
     return this.#table.knownCount(Number(loadIndex));
+  }
+
+  rangeKnown(start: bigint, end: bigint): boolean {
+    return this.#table.unknownRuns(start, end).length === 0;
   }
 
   isLoadComplete(loadIndex: bigint): boolean {

@@ -35,7 +35,7 @@ export interface FlowTreeReader {
 
 /** What the RPC reads and writes in the sealed store. */
 export interface ZgsStore {
-  sectorsKnown(start: bigint, end: bigint): boolean;
+  rangeKnown(start: bigint, end: bigint): boolean;
   isLoadComplete(loadIndex: bigint): boolean;
   readRawLoad(loadIndex: bigint): Promise<Uint8Array>;
   /** Stores raw sectors the caller has verified against the chain (uploads). */
@@ -167,7 +167,7 @@ export class ZgsNode {
       if (!this.holds(l)) continue;
       const from = l * LOAD > t.startPos ? l * LOAD : t.startPos;
       const to = (l + 1n) * LOAD < end ? (l + 1n) * LOAD : end;
-      if (!this.o.store.sectorsKnown(from, to)) return false;
+      if (!this.o.store.rangeKnown(from, to)) return false;
     }
     this.finalized.add(t.txSeq);
     this.received.delete(t.txSeq);
@@ -196,7 +196,7 @@ export class ZgsNode {
     return this.o.txs.bySeqNo(uintParam(v, 'txSeq'));
   }
 
-  /** Flow sectors [from, to) as bytes (unknown ones are zeros: callers check `sectorsKnown` first). */
+  /** Flow sectors [from, to) as bytes (unknown ones are zeros: callers check `rangeKnown` first). */
   private async readSectors(from: bigint, to: bigint): Promise<Uint8Array> {
     const out = new Uint8Array(Number(to - from) * BYTES_PER_SECTOR);
     for (let l = from / LOAD; l * LOAD < to; l++) {
@@ -218,7 +218,7 @@ export class ZgsNode {
     if (end - start > 2n * LOAD) throw invalidParams(`at most ${2 * SECTORS_PER_LOAD} sectors per call`);
     const from = t.startPos + start;
     const to = t.startPos + end;
-    if (!this.o.store.sectorsKnown(from, to)) return null;
+    if (!this.o.store.rangeKnown(from, to)) return null;
     return encodeSegment(await this.readSectors(from, to));
   }
 
@@ -228,7 +228,7 @@ export class ZgsNode {
     const g = geometry(t);
     if (index >= g.dataSegments) throw invalidParams(`segment ${index} is past the file's ${g.dataSegments} segment(s)`);
     const dataEnd = t.startPos + BigInt(g.chunks);
-    if (!this.o.store.sectorsKnown(t.startPos, dataEnd)) return null;
+    if (!this.o.store.rangeKnown(t.startPos, dataEnd)) return null;
     // The file proof needs every segment root of the padded file, so the whole file is read.
     const file = await this.readSectors(t.startPos, t.startPos + BigInt(g.padded));
     const leaves = paddedSectorLeaves(file.subarray(0, g.chunks * BYTES_PER_SECTOR), g.padded);
@@ -346,7 +346,7 @@ export class ZgsNode {
     if (sector >= len) throw invalidParams(`sector ${sector} is past the flow length ${len}`);
     const load = sector / LOAD;
     const loadEnd = (load + 1n) * LOAD;
-    const known = this.o.store.sectorsKnown(load * LOAD, loadEnd < len ? loadEnd : len);
+    const known = this.o.store.rangeKnown(load * LOAD, loadEnd < len ? loadEnd : len);
     if (!known) throw invalidParams(`sector ${sector}: load ${load} is not stored here`);
     const raw = Uint8Array.from(await this.o.store.readRawLoad(load));
     if (loadEnd > len) raw.fill(0, Number(len - load * LOAD) * BYTES_PER_SECTOR); // what the tree held then
@@ -403,7 +403,7 @@ export class ZgsNode {
       pieces = [];
       let runStart = -1;
       for (let s = 0; s <= SECTORS_PER_LOAD; s++) {
-        const known = s < SECTORS_PER_LOAD && this.o.store.sectorsKnown(start + BigInt(s), start + BigInt(s) + 1n);
+        const known = s < SECTORS_PER_LOAD && this.o.store.rangeKnown(start + BigInt(s), start + BigInt(s) + 1n);
         if (known && runStart < 0) runStart = s;
         if (!known && runStart >= 0) {
           pieces.push(raw.subarray(runStart * BYTES_PER_SECTOR, s * BYTES_PER_SECTOR));

@@ -21,10 +21,7 @@ import {
 } from '../spec.js';
 import type { PoraAnswer, VerifyResult, VerifyView } from '../types.js';
 import { equalBytes, fromHex, isZero } from '../bytes.js';
-import { computePadSeed, computeScratchPad } from '../core/scratchpad.js';
-import { mixSeal, poraOutput } from '../core/pora.js';
-import { unseal } from '../core/seal.js';
-import { recoverMerkleRoot } from '../core/merkle.js';
+import { coreHashes, type PoraHashes } from './hashes.js';
 import {
   checkRange,
   maxEndPosition,
@@ -39,18 +36,18 @@ import {
 export { PANIC_DIVISION_BY_ZERO, PANIC_OVERFLOW };
 
 const EMPTY_HASH = fromHex(EMPTY_HASH_HEX, 32);
+/** The default hashing: core/ in TypeScript (callers pass a faster PoraHashes, same verdicts). */
+const CORE_HASHES = coreHashes();
 
 /**
  * `PoraMine.pora(answer, subtaskDigest)` with its own order and reasons ("Miner ID cannot be
  * empty" first). On success `quality` is the 32-byte PoRA output. Warnings flag answers the
  * contract accepts but the reference miner never produces.
  */
-export function pora(answer: PoraAnswer, subtaskDigest: Uint8Array): VerifyResult {
+export function pora(answer: PoraAnswer, subtaskDigest: Uint8Array, hashes: PoraHashes = CORE_HASHES): VerifyResult {
   const warnings: string[] = [];
   if (isZero(answer.minerId)) return { ok: false, reason: 'Miner ID cannot be empty', warnings };
-  const padSeed = computePadSeed(answer.minerId, answer.nonce, subtaskDigest, answer.range);
-  const { pad, recallSeed } = computeScratchPad(padSeed);
-  const mixed = mixSeal(answer.sealedData, pad, answer.sealOffset);
+  const { recallSeed } = hashes.scratchPad(answer.minerId, answer.nonce, subtaskDigest, answer.range);
 
   // require(recallPosition == range.recallChunk(seed) + sealOffset * SECTORS_PER_SEAL): solc's
   // legacy code generator evaluates a binary operation's right operand first, so the checked
@@ -77,11 +74,14 @@ export function pora(answer: PoraAnswer, subtaskDigest: Uint8Array): VerifyResul
     warnings.push(
       `sealOffset ${answer.sealOffset} is outside 0..63: the contract accepts it (pad slice = sealOffset mod 4, recallPosition beyond the recalled load), the reference miner never produces it`
     );
-  return { ok: true, quality: poraOutput(answer.sealOffset, padSeed, mixed), warnings };
+  return { ok: true, quality: hashes.quality(answer.sealedData, answer.sealOffset), warnings };
 }
 
-/** The verdict of `PoraMine.submit(answer)` for the chain state described by `view`. */
-export function verifyAnswer(answer: PoraAnswer, view: VerifyView): VerifyResult {
+/**
+ * The verdict of `PoraMine.submit(answer)` for the chain state described by `view`; `hashes`
+ * only changes how fast the hashing is done, never the checks or their order.
+ */
+export function verifyAnswer(answer: PoraAnswer, view: VerifyView, hashes: PoraHashes = CORE_HASHES): VerifyResult {
   const fail = (reason: string): VerifyResult => ({ ok: false, reason, warnings: [] });
 
   // Step 1: miner id.
@@ -104,15 +104,15 @@ export function verifyAnswer(answer: PoraAnswer, view: VerifyView): VerifyResult
   let unsealed = answer.sealedData;
   if (view.sealDataEnabled) {
     if (equalBytes(answer.sealedContextDigest, EMPTY_HASH)) return fail('Seal digest cannot be empty');
-    unsealed = unseal(answer.sealedData, answer.minerId, answer.sealedContextDigest, answer.recallPosition);
+    unsealed = hashes.unseal(answer.sealedData, answer.minerId, answer.sealedContextDigest, answer.recallPosition);
   }
   if (view.dataProofEnabled) {
-    const root = recoverMerkleRoot(unsealed, answer.recallPosition, answer.merkleProof);
+    const root = hashes.merkleRoot(unsealed, answer.recallPosition, answer.merkleProof);
     if (!equalBytes(root, view.context.flowRoot)) return fail('Inconsistent merkle root');
   }
 
   // Step 5: PoRA hash and target.
-  const result = pora(answer, view.subtaskDigest);
+  const result = pora(answer, view.subtaskDigest, hashes);
   if (!result.ok) return result;
   let scale: bigint;
   try {

@@ -45,6 +45,8 @@ const NEXT: usize = memory.data(32, 16);
 
 /** Keccak state (25 lanes) for messages longer than one 136-byte block. */
 const KSTATE: usize = memory.data(200, 16);
+/** The verifier's Merkle work: the 16 sector leaves of a seal, then the path's node. */
+const TREE: usize = memory.data(512, 16);
 
 const LOAD: usize = (__heap_base + 63) & ~(<usize>63);
 const SLOTS: usize = LOAD + BYTES_PER_LOAD;
@@ -210,4 +212,30 @@ export function hashLoad(src: usize, out: usize, leafZero: bool): void {
     if (level == 3) memory.copy(out, t, 64 * 32);
   }
   memory.copy(out + 2048, t, 32);
+}
+
+/**
+ * MineLib.recoverMerkleRoot for the verifier: the root of the 16 sector leaves (keccak256 of each
+ * 256-byte sector) of the 4096 unsealed bytes at `buf`, folded with the `n` proof words at `proof`
+ * along the bits of the seal index (u256, 32 bytes little-endian at `index`; bits past 255 are 0,
+ * as `unsealedIndex /= 2` makes them); the 32-byte root into `out`.
+ */
+export function merkleRoot(buf: usize, proof: usize, n: u32, index: usize, out: usize): void {
+  for (let i: usize = 0; i < 16; i++) keccak256of256(buf + i * 256, TREE + i * 32);
+  // In place: pair j (bytes 64j..64j+63) becomes node j (32j..32j+31), never ahead of a pair unread.
+  for (let w: usize = 16; w > 1; w >>= 1) {
+    for (let j: usize = 0; j < w / 2; j++) keccak64(TREE + j * 64, TREE + j * 32);
+  }
+  for (let k: u32 = 0; k < n; k++) {
+    const bit: u32 = k < 256 ? (<u32>load<u8>(index + <usize>(k >> 3)) >> (k & 7)) & 1 : 0;
+    const p = proof + <usize>k * 32;
+    if (bit == 0) {
+      memory.copy(TREE + 32, p, 32);
+    } else {
+      memory.copy(TREE + 32, TREE, 32);
+      memory.copy(TREE, p, 32);
+    }
+    keccak64(TREE, TREE);
+  }
+  memory.copy(out, TREE, 32);
 }

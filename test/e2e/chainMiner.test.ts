@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,10 +15,12 @@ import { bindMinerChain } from '../../src/chain/minerChain.js';
 import { submitAnswer, type SubmitPolicy } from '../../src/chain/submitter.js';
 import { readVerifyView } from '../../src/chain/verifyView.js';
 import { DirDataSource } from '../../src/miner/dataSource.js';
-import { FlowFollower } from '../../src/miner/flowFollower.js';
+import { FlowFollower, type FlowFollowerOptions } from '../../src/miner/flowFollower.js';
+import type { MinerChain } from '../../src/miner/ports.js';
 import { Sealer } from '../../src/miner/sealer.js';
 import { sealProof } from '../../src/miner/flowProofs.js';
 import { PersistedFlowTree } from '../../src/store/persistedFlowTree.js';
+import { hashFile } from '../../src/store/loadHash.js';
 import { Miner, type MinerOptions } from '../../src/miner/miner.js';
 import { createReferenceBackend } from '../../src/backend/referenceBackend.js';
 import { verifyAnswer } from '../../src/verify/verifyAnswer.js';
@@ -60,19 +62,24 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function services(submitImpl?: (a: PoraAnswer) => Promise<{ result: 'stale'; reason: string }>, policy?: SubmitPolicy) {
-  const bound = bindMinerChain(chain.client, policy);
-  const minerChain = submitImpl ? { ...bound, submit: submitImpl } : bound;
-  const backend = createReferenceBackend();
-  const follower = new FlowFollower({
+function followerOptions(minerChain: MinerChain): FlowFollowerOptions {
+  return {
     chain: minerChain,
     store,
     flowTree: tree,
+    hashFile,
     source: new DirDataSource(join(dir, 'files')),
     stateFile: join(dir, 'follower.json'),
     fromBlock: chain.deployment.flowDeployBlock,
     log: quiet,
-  });
+  };
+}
+
+function services(submitImpl?: (a: PoraAnswer) => Promise<{ result: 'stale'; reason: string }>, policy?: SubmitPolicy) {
+  const bound = bindMinerChain(chain.client, policy);
+  const minerChain = submitImpl ? { ...bound, submit: submitImpl } : bound;
+  const backend = createReferenceBackend();
+  const follower = new FlowFollower(followerOptions(minerChain));
   const sealer = new Sealer({ chain: minerChain, store, backend, minerId, log: quiet });
   return { minerChain, backend, follower, sealer };
 }
@@ -116,6 +123,16 @@ test('follows the flow, seals every complete load with its epoch digest, and fin
   assert.deepEqual(store.completeLoads(), [0n, 1n, 2n, 3n]);
   for (const l of store.completeLoads()) assert.equal(store.sealedMask(l), (1n << 64n) - 1n);
   assert.notEqual(captured.recallPosition, 0n);
+  assert.deepEqual(readdirSync(join(dir, 'files')), [], 'an imported file is removed once its data is stored');
+  // A restart that reads every event again (its state file lost) finds their data stored: nothing
+  // pending although the files are gone; an idle poll then leaves the state file alone.
+  const again = new FlowFollower({ ...followerOptions(bindMinerChain(chain.client)), stateFile: join(dir, 'follower-again.json') });
+  await again.poll();
+  assert.equal(again.pendingCount, 0);
+  const written = statSync(join(dir, 'follower-again.json')).mtimeMs;
+  await new Promise((r) => setTimeout(r, 20));
+  await again.poll();
+  assert.equal(statSync(join(dir, 'follower-again.json')).mtimeMs, written, 'an idle poll does not rewrite the state file');
 });
 
 test('verifyAnswer reason equals the staticCall revert reason of the real submit() for crafted answers', { timeout: 120_000 }, async () => {

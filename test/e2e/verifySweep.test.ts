@@ -135,6 +135,8 @@ const EMPTY = fromHex(EMPTY_HASH_HEX, 32);
 const word = (b: number): Uint8Array => new Uint8Array(32).fill(b);
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 const withRange = (a: PoraAnswer, r: Partial<PoraAnswer['range']>): PoraAnswer => ({ ...a, range: { ...a.range, ...r } });
+/** Arithmetic mutations wrap like uint256, so every mutated answer still ABI-encodes. */
+const u256 = (x: bigint): bigint => ((x % (UINT256_MAX + 1n)) + UINT256_MAX + 1n) % (UINT256_MAX + 1n);
 
 /** recallPosition as pora() expects it for the answer as it stands (when it fits in 256 bits). */
 function realign(a: PoraAnswer, subtaskDigest: Uint8Array): PoraAnswer {
@@ -161,7 +163,7 @@ function catalog(subtaskDigest: Uint8Array): Mutation[] {
   for (const v of [...EDGE256, ALIGNED_MAX, 1n << 25n, 1n << 64n]) out.push([`startPosition=${hex(v)}`, (a) => withRange(a, { startPosition: v })]);
   for (const v of [...EDGE256, 1024n, 2047n, 1n << 35n])
     out.push([`mineLength=${hex(v)}`, (a) => withRange(a, { mineLength: v })]);
-  out.push(['mineLength±1024', (a) => withRange(a, { mineLength: a.range.mineLength + (prng.int(2) === 0 ? 1024n : -1024n) })]);
+  out.push(['mineLength±1024', (a) => withRange(a, { mineLength: u256(a.range.mineLength + (prng.int(2) === 0 ? 1024n : -1024n)) })]);
   for (const v of EDGE64) out.push([`shardId=${hex(v)}`, (a) => withRange(a, { shardId: v })]);
   for (const v of [...EDGE64, UINT64_MAX ^ 1n, UINT64_MAX ^ 63n, UINT64_MAX << 32n & UINT64_MAX])
     out.push([`shardMask=${hex(v)}`, (a) => withRange(a, { shardMask: v })]);
@@ -170,11 +172,11 @@ function catalog(subtaskDigest: Uint8Array): Mutation[] {
     out.push([`shards mask=~${mask} id=${id}`, (a) => withRange(a, { shardMask: UINT64_MAX ^ mask, shardId: id })]);
   for (const v of [...EDGE256, UINT256_MAX - 15n, UINT256_MAX - 16n, 4096n, 4080n])
     out.push([`recallPosition=${hex(v)}`, (a) => ({ ...a, recallPosition: v })]);
-  for (const d of [16n, -16n, 1n, 1024n, -1024n]) out.push([`recallPosition${d > 0 ? '+' : ''}${d}`, (a) => ({ ...a, recallPosition: a.recallPosition + d < 0n ? 0n : a.recallPosition + d })]);
+  for (const d of [16n, -16n, 1n, 1024n, -1024n]) out.push([`recallPosition${d > 0 ? '+' : ''}${d}`, (a) => ({ ...a, recallPosition: u256(a.recallPosition + d) })]);
   for (const v of [...EDGE256, 2n, 3n, 63n, 64n, 65n, 75n, 127n, (1n << 252n) - 1n, UINT256_MAX >> 4n])
     out.push([`sealOffset=${hex(v)}`, (a) => ({ ...a, sealOffset: v })]);
-  out.push(['sealOffset+64', (a) => ({ ...a, sealOffset: a.sealOffset + 64n })]);
-  out.push(['sealOffset+1', (a) => ({ ...a, sealOffset: a.sealOffset + 1n })]);
+  out.push(['sealOffset+64', (a) => ({ ...a, sealOffset: u256(a.sealOffset + 64n) })]);
+  out.push(['sealOffset+1', (a) => ({ ...a, sealOffset: u256(a.sealOffset + 1n) })]);
   out.push(['sealedData flip one byte', (a) => { const s = Uint8Array.from(a.sealedData); s[prng.int(4096)]! ^= 1 << prng.int(8); return { ...a, sealedData: s }; }]);
   out.push(['sealedData zero', (a) => ({ ...a, sealedData: new Uint8Array(4096) })]);
   out.push(['sealedData random', (a) => ({ ...a, sealedData: prng.bytes(4096) })]);

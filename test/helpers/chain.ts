@@ -122,9 +122,12 @@ export class MemoryStore implements MinerStore {
       if (this.isLoadComplete(l) && (l + 1n) * 1024n <= this.flowTree.length()) await this.flowTree.recordLoad(l, this.loadRoot(l)!, this.sealRoots(l)!);
     }
   }
-  sectorsKnown(start: bigint, end: bigint): boolean {
-    for (let s = start; s < end; s++) if (this.known.get(s / 1024n)?.[Number(s % 1024n)] !== 1) return false;
-    return true;
+  async writeSubmission(start: bigint, end: bigint, data: Uint8Array): Promise<void> {
+    const sectors = BigInt(Math.ceil(data.length / 256));
+    const padded = new Uint8Array(Number(sectors) * 256);
+    padded.set(data);
+    await this.writeFlowData(start, padded);
+    if (start + sectors < end) await this.markKnownZero(start + sectors, end);
   }
   async writeVerifiedLoad(l: bigint, bytes: Uint8Array, _roots: LoadRootsView): Promise<void> {
     await this.writeFlowData(l * 1024n, bytes);
@@ -153,6 +156,10 @@ export class MemoryStore implements MinerStore {
       known[Number(s % 1024n)] = 1;
     }
     await this.recordComplete(startSector, endSector);
+  }
+  rangeKnown(start: bigint, end: bigint): boolean {
+    for (let s = start; s < end; s++) if (this.known.get(s / 1024n)?.[Number(s % 1024n)] !== 1) return false;
+    return true;
   }
   isLoadComplete(l: bigint): boolean {
     const k = this.known.get(l);

@@ -82,12 +82,12 @@ export class MemStore implements ZgsStore, SyncStore {
     this.known = new Uint8Array(loads * SECTORS_PER_LOAD);
     this.known[0] = 1; // the flow's placeholder sector
   }
-  sectorsKnown(start: bigint, end: bigint): boolean {
+  rangeKnown(start: bigint, end: bigint): boolean {
     for (let s = Number(start); s < Number(end); s++) if (this.known[s] !== 1) return false;
     return true;
   }
   isLoadComplete(l: bigint): boolean {
-    return this.sectorsKnown(l * 1024n, (l + 1n) * 1024n);
+    return this.rangeKnown(l * 1024n, (l + 1n) * 1024n);
   }
   async readRawLoad(l: bigint): Promise<Uint8Array> {
     return this.bytes.slice(Number(l) * BYTES_PER_LOAD, (Number(l) + 1) * BYTES_PER_LOAD);

@@ -220,7 +220,7 @@ test('rpc: SDK-shaped uploads are proof-checked against the chain, finalize the 
     const flipped = Uint8Array.from(file.subarray(0, BYTES_PER_LOAD));
     flipped[77]! ^= 1;
     await assert.rejects(c.call('zgs_uploadSegmentsByTxSeq', [[seg(0, flipped)], 1]), /do not lead to the data root/);
-    assert.equal(store.sectorsKnown(t1.startPos, t1.startPos + 1n), false);
+    assert.equal(store.rangeKnown(t1.startPos, t1.startPos + 1n), false);
     // All segments, out of order and concurrently, last one re-padded by the server.
     const order = Array.from({ length: n }, (_, i) => i).reverse();
     await Promise.all([c.call('zgs_uploadSegmentsByTxSeq', [order.slice(0, 4).map((i) => seg(i)), 1]), c.call('zgs_uploadSegment', [seg(order[4]!)]), c.call('zgs_uploadSegments', [order.slice(5).map((i) => seg(i))])]);
@@ -229,7 +229,7 @@ test('rpc: SDK-shaped uploads are proof-checked against the chain, finalize the 
     assert.equal(await c.call('zgs_checkFileFinalized', [1]), true);
     const stored = store.bytes.subarray(Number(t1.startPos) * BYTES_PER_SECTOR, Number(t1.startPos) * BYTES_PER_SECTOR + file.length);
     assert.ok(Buffer.from(stored).equals(Buffer.from(file)));
-    assert.ok(store.sectorsKnown(t1.startPos, t1.startPos + t1.lengthSectors), 'padding to the end of the last node is known zeros');
+    assert.ok(store.rangeKnown(t1.startPos, t1.startPos + t1.lengthSectors), 'padding to the end of the last node is known zeros');
     // A second upload of a finalized file: the SDK's "already uploaded and finalized".
     await assert.rejects(c.call('zgs_uploadSegmentsByTxSeq', [[seg(0)], 1]), /already uploaded and finalized/);
     // Downloads: bytes back; segment proofs verify against the data root.

@@ -46,6 +46,11 @@ test('CLI: import --tx abc, bench --range-mib 999999999, --threads 1000 are one-
   // The config names an RPC nobody serves: without the up-front check the error would be about it.
   const env = { ZGS_NODE__LOG_CONTRACT_ADDRESS: '0x22E03a6A89B950F1c82ec5e74F8eCa321a105296', ZGS_NODE__BLOCKCHAIN_RPC_ENDPOINT: 'http://127.0.0.1:9', ZGS_NODE__DATA_DIR: join(dir, 'import-data') };
   refusedInOneLine(runCli(['import', '--tx', 'abc', file], { env }), /--tx: expected a non-negative integer, got "abc"/);
+  // import never writes into another program's folder either (checked before the chain is asked).
+  const nodeDb = join(dir, 'node-db');
+  mkdirSync(join(nodeDb, 'flow_db'), { recursive: true });
+  refusedInOneLine(runCli(['import', '--tx', '1', file], { env: { ...env, ZGS_NODE__DATA_DIR: nodeDb } }), /node-db: holds files zg-miner did not write \(flow_db\)/);
+  assert.deepEqual(readdirSync(nodeDb), ['flow_db']);
   refusedInOneLine(runCli(['bench', '--backend', 'cpu', '--range-mib', '999999999', '--seconds', '1']), /--range-mib 999999999: the bench holds its data in host memory/);
   refusedInOneLine(runCli(['bench', '--backend', 'cpu', '--threads', '1000', '--seconds', '1']), /--threads 1000: at most \d+ on this machine/);
   refusedInOneLine(runCli(['ec', 'encode', '--data', '4', '--parity', '2', '--out', join(dir, 'shards'), '--threads', '1000', file]), /--threads 1000: at most/);

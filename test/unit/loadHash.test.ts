@@ -31,3 +31,20 @@ test('wasm sector leaves equal keccak256 of each 256-byte sector (across the 64-
   assert.equal(got.length, 200 * 32);
   want.forEach((w, i) => assert.ok(equalBytes(got.subarray(i * 32, i * 32 + 32), w), `sector ${i}`));
 });
+
+test('hashFile: node roots equal the TypeScript file check, load roots equal hashLoad of the zero-padded file', async () => {
+  const { hashFile } = await import('../../src/store/loadHash.js');
+  const { nodeRootsFor } = await import('../../src/miner/dataSource.js');
+  const { paddedChunks, splitNodes } = await import('../../src/core/fileRoot.js');
+  for (const size of [1, 5000, 262144, 3 * 262144 + 777, 5 * 262144]) {
+    const data = randomBytes(size);
+    const heights = splitNodes(paddedChunks(size));
+    const got = hashFile(data, heights);
+    const want = nodeRootsFor(data, heights);
+    assert.deepEqual(got.nodeRoots.map(toHex), want.map(toHex), `size ${size}`);
+    const padded = new Uint8Array(Math.max(1, Math.ceil(size / 262144)) * 262144);
+    padded.set(data);
+    for (const [k, r] of got.loads) if ((k + 1) * 262144 <= padded.length) assert.equal(toHex(r.loadRoot), toHex(oracle(1n, padded.subarray(k * 262144, (k + 1) * 262144)).loadRoot));
+    if (heights[0]! >= 10) assert.ok(got.loads.size >= Math.floor(size / 262144), `size ${size}: whole loads hashed`);
+  }
+});

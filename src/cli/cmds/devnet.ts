@@ -15,7 +15,7 @@ import { defaultContractsPath } from '../../chain/contracts.js';
 import { startDevnet } from '../../devnet/devnet.js';
 import type { AnvilNode } from '../../devnet/anvil.js';
 import { DirDataSource } from '../../miner/dataSource.js';
-import { MinerError, isMinerError } from '../../errors.js';
+import { MinerError, UsageError, isMinerError } from '../../errors.js';
 import { withDeadline } from '../../watchdog/deadline.js';
 import { toHex } from '../../bytes.js';
 import { onShutdownSignal, startMiningService, type MiningService } from './mine.js';
@@ -33,6 +33,7 @@ interface DevnetArgs extends BackendArgs, HealthArgs {
   'metrics-address': string;
   'rpc-address': string;
   files: number;
+  'file-size': string;
   'block-ms': number;
 }
 
@@ -75,9 +76,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .option('port', { type: 'number', describe: 'anvil port (default: a free one)' })
       .option('metrics-address', { type: 'string', default: '127.0.0.1:0', describe: 'host:port of /metrics (port 0 = free)' })
       .option('rpc-address', { type: 'string', default: '127.0.0.1:0', describe: 'host:port of the zgs JSON-RPC (port 0 = free; none = off): the 0G SDK uploads and downloads here, other miners sync from it' })
-      .option('files', { type: 'number', default: 4, describe: 'sample files of 256 KiB to upload' })
+      .option('files', { type: 'number', default: 4, describe: 'sample files to upload' })
+      .option('file-size', { type: 'string', default: '256K', describe: 'bytes per sample file (suffix K, M or G: 1024-based), e.g. --files 8 --file-size 256M for 2 GiB' })
       .option('block-ms', { type: 'number', default: 250, describe: 'milliseconds between driven blocks' }) as unknown as Argv<DevnetArgs>,
   handler: async (args) => {
+    const fileSize = parseSize(args['file-size']);
     const tuning = backendTuning(args);
     const health = healthSettings(args);
     const contractsPath = args.contracts !== undefined ? resolve(args.contracts) : defaultContractsPath(repoRoot());
@@ -115,12 +118,16 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       () => forcedCleanup(anvil, tempDir)
     );
     log.info(`devnet: contracts from ${contractsPath}, data dir ${dataDir}`);
+    const source = new DirDataSource(join(dataDir, 'files'));
     let devnet: Awaited<ReturnType<typeof startDevnet>>;
     try {
       devnet = await startDevnet({
         contractsPath,
         ...(args.port !== undefined ? { port: args.port } : {}),
         files: args.files,
+        fileSize,
+        // Each file goes to the miner's files/ dir as soon as it is on chain (never all in memory).
+        onUpload: (u) => source.put(u.submission.txSeq, u.data),
         blockMs: args['block-ms'],
         log: log.info,
         warn: log.warn,
@@ -139,8 +146,6 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       return;
     }
     try {
-      const source = new DirDataSource(join(dataDir, 'files'));
-      for (const u of devnet.uploads) await source.put(u.submission.txSeq, u.data);
       const d = devnet.deployment;
       const config = loadConfig({
         overrides: {
@@ -209,3 +214,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     }
   },
 };
+
+/** "256K", "64M", "1G" (1024-based) or plain bytes → bytes. @throws UsageError on anything else. */
+export function parseSize(text: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(text.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 31) throw new UsageError(`--file-size: expected bytes with an optional K, M or G suffix (at most 2G), got ${JSON.stringify(text)}`);
+  return n;
+}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig, type MinerConfig } from '../../config/config.js';
 import { SealedStore } from '../../store/sealedStore.js';
+import { hashFile } from '../../store/loadHash.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { startMetricsServer, DEFAULT_METRICS_ADDRESS, type MetricsServer } from '../../metrics/server.js';
 import { createMiningBackend, type BackendChoice, type GpuOptions, type MiningBackendOptions } from '../backendFactory.js';
@@ -138,6 +139,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       chain,
       store,
       flowTree: store.flowTree,
+      hashFile,
       source,
       stateFile: join(c.dataDir, 'follower.json'),
       fromBlock,

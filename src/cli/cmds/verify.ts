@@ -1,39 +1,69 @@
 /**
- * `zg-miner verify ANSWER.json`: the verdict PoraMine.submit() would give for {answer, view}.
- * stdout is exactly `valid quality=0x…` or `invalid: <reason>`; warnings go to stderr.
- * Exit 0 valid, 2 invalid, 1 usage or input error.
+ * `zg-miner verify ANSWER.json…`: the verdict PoraMine.submit() would give for {answer, view}.
+ * One file: stdout is exactly `valid quality=0x…` or `invalid: <reason>`; warnings go to stderr;
+ * exit 0 valid, 2 invalid, 1 usage or input error.
+ * Batch (several files, a directory, or `-` for JSON lines on stdin): one such line per answer in
+ * input order (`error: <message>` for an input that cannot be read or parsed), warnings on stderr
+ * naming the input, exit code of the worst (1 > 2 > 0); large batches use worker threads.
  */
-import { readFile } from 'node:fs/promises';
-import type { CommandModule } from 'yargs';
-import { toHex } from '../../bytes.js';
-import { MinerError } from '../../errors.js';
-import { parseAnswerFile } from '../../verify/answerJson.js';
-import { verifyAnswer } from '../../verify/verifyAnswer.js';
+import { once } from 'node:events';
+import type { Argv, CommandModule } from 'yargs';
+import { MinerError, UsageError } from '../../errors.js';
+import { verifyItem, worstCode, type ItemCode } from '../../verifyBatch/verifyItem.js';
+import { batchInputs, isDirectory, readItem } from '../../verifyBatch/inputs.js';
+import { unmarkStdin } from '../stdinArg.js';
 
 interface VerifyArgs {
-  file: string;
+  files: string[];
+  threads: number | undefined;
+}
+
+async function verifyOne(file: string): Promise<void> {
+  const r = verifyItem(await readItem(file));
+  if (r.code === 1) throw new MinerError('BAD_INPUT', r.error!);
+  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+  process.stdout.write(`${r.line}\n`);
+  process.exitCode = r.code;
+}
+
+async function verifyMany(files: string[], threads: number | undefined): Promise<void> {
+  // verifyStream (and with it the worker pool and pora.wasm) is loaded for batches only.
+  const { verifyStream } = await import('../../verifyBatch/verifyStream.js');
+  let worst: ItemCode = 0;
+  let pending = '';
+  const flush = async (): Promise<void> => {
+    if (pending === '') return;
+    const ok = process.stdout.write(pending);
+    pending = '';
+    if (!ok) await once(process.stdout, 'drain');
+  };
+  let n = 0;
+  await verifyStream(batchInputs(files, process.stdin), {
+    ...(threads !== undefined ? { threads } : {}),
+    onResult: async (r, item) => {
+      for (const w of r.warnings) process.stderr.write(`warning: ${item.label}: ${w}\n`);
+      if (r.code === 1) process.stderr.write(`zg-miner: ${r.error}\n`);
+      worst = worstCode(worst, r.code);
+      pending += `${r.line}\n`;
+      if (++n % 256 === 0) await flush();
+    },
+  });
+  await flush();
+  process.exitCode = worst;
 }
 
 export const verifyCommand: CommandModule<object, VerifyArgs> = {
-  command: 'verify <file>',
-  describe: 'Check a mining proof offline with the PoraMine contract verdicts ({answer, view} JSON, see README)',
-  builder: (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'answer JSON file' }),
+  command: 'verify <files..>',
+  describe: 'Check mining proofs offline with the PoraMine contract verdicts ({answer, view} JSON files, directories, - for JSON lines; see README)',
+  builder: (y) =>
+    y
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'answer JSON files, directories of them, or - (JSON lines on stdin)' })
+      .option('threads', { type: 'number', describe: 'worker threads for large batches (default: all cores)' }) as unknown as Argv<VerifyArgs>,
   handler: async (args) => {
-    let text: string;
-    try {
-      text = await readFile(args.file, 'utf8');
-    } catch (e) {
-      throw new MinerError('BAD_INPUT', `${args.file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    const { answer, view } = parseAnswerFile(text, args.file);
-    const result = verifyAnswer(answer, view);
-    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-    if (result.ok) {
-      process.stdout.write(`valid quality=${toHex(result.quality)}\n`);
-      process.exitCode = 0;
-    } else {
-      process.stdout.write(`invalid: ${result.reason}\n`);
-      process.exitCode = 2;
-    }
+    const files = args.files.map((f) => unmarkStdin(String(f)));
+    if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1))
+      throw new UsageError(`--threads must be a positive integer (got ${args.threads})`);
+    if (files.length === 1 && files[0] !== '-' && !(await isDirectory(files[0]!))) await verifyOne(files[0]!);
+    else await verifyMany(files, args.threads);
   },
 };
