@@ -40,7 +40,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 # The commit `zg-miner --version` and bench lines report (.git is not in the build context).
 ARG ZGMINER_COMMIT=unknown
+# The store reader's start-up settings (src/store/threadpool.ts loaderEnv: 128 libuv pool threads,
+# glibc thresholds that keep 256 KiB load arrays on the heap), set here so `mine` needs no re-exec.
 ENV ZGMINER_COMMIT=$ZGMINER_COMMIT \
+    UV_THREADPOOL_SIZE=128 \
+    MALLOC_MMAP_THRESHOLD_=4194304 \
+    MALLOC_TRIM_THRESHOLD_=268435456 \
     NODE_ENV=production \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics

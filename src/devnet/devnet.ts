@@ -18,7 +18,7 @@ import { unlessAborted, withDeadline } from '../watchdog/deadline.js';
 import { Watchdog } from '../watchdog/watchdog.js';
 
 /** One sample upload (send + receipt) that takes longer than this is logged and tried again. */
-export const UPLOAD_TIMEOUT_MS = 30_000;
+export const UPLOAD_TIMEOUT_MS = 10_000;
 export const UPLOAD_TRIES = 3;
 
 /**

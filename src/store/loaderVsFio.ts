@@ -2,10 +2,10 @@
  * The loader against fio on the same file (`zg-miner bench loader`, bench/loader.ts): random 256 KiB
  * load reads through the miner's loader next to fio's random-read figure
  * (`--rw=randread --bs=256k --iodepth=32 --ioengine=libaio --direct=1`), so an operator sees whether
- * the loader gets what the disk can give. fio comes from Debian; when it is missing and we run as
- * root it is installed with apt-get, else a one-line error says how.
+ * the loader gets what the disk can give. When fio is missing, a one-line error says how to
+ * install it (nothing is installed unasked).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -62,34 +62,29 @@ export interface LoaderBenchReport {
 export const FIO_IODEPTH = 32;
 const FIO_CANDIDATES = ['/usr/bin/fio', '/usr/local/bin/fio'];
 
-function findFio(): string | null {
-  for (const p of FIO_CANDIDATES) if (existsSync(p)) return p;
-  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+/** Where fio is looked for: fixed paths, then each PATH entry (tests pass their own). */
+export interface FioSearch {
+  candidates: string[];
+  path: string;
+}
+
+function findFio(where: FioSearch): string | null {
+  for (const p of where.candidates) if (existsSync(p)) return p;
+  for (const dir of where.path.split(':')) {
     if (dir !== '' && existsSync(join(dir, 'fio'))) return join(dir, 'fio');
   }
   return null;
 }
 
-/** fio's path, installing the Debian package when running as root. */
-export function ensureFio(): string {
-  const found = findFio();
+/**
+ * fio's path. zg-miner never installs software on its own: when fio is missing, one line says how
+ * to install it (or to skip it).
+ * @throws {MinerError} BAD_INPUT when fio is not on the PATH.
+ */
+export function ensureFio(where: FioSearch = { candidates: FIO_CANDIDATES, path: process.env['PATH'] ?? '' }): string {
+  const found = findFio(where);
   if (found !== null) return found;
-  if (process.getuid?.() !== 0) {
-    throw new MinerError('BAD_INPUT', 'fio is not installed; install it with `sudo apt-get install -y fio` (or pass --no-fio)');
-  }
-  try {
-    execFileSync('apt-get', ['install', '-y', '-q', 'fio'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  } catch {
-    try {
-      execFileSync('apt-get', ['update', '-q'], { stdio: 'ignore' });
-      execFileSync('apt-get', ['install', '-y', '-q', 'fio'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    } catch (e) {
-      throw new MinerError('BAD_INPUT', 'fio is not installed and `apt-get install -y fio` failed; install fio by hand (or pass --no-fio)', { cause: e });
-    }
-  }
-  const installed = findFio();
-  if (installed === null) throw new MinerError('BAD_INPUT', 'fio is still missing after apt-get install; install fio by hand (or pass --no-fio)');
-  return installed;
+  throw new MinerError('BAD_INPUT', 'fio is not installed: install it (Debian/Ubuntu: `sudo apt-get install -y fio`), or pass --no-fio');
 }
 
 /** fio random-read bandwidth on `file` in 10^6 bytes per second. */

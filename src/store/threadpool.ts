@@ -11,8 +11,8 @@
  * faults: measured at about 40 % of the loader's throughput on a 2-vCPU VM. With the thresholds
  * raised, freed arrays are reused from the heap. glibc reads these only at process start, too.
  *
- * So the bin entry should start node with loaderEnv() (see the store report), and
- * `zg-miner bench loader` re-executes itself with it when it is missing.
+ * So `mine`, `devnet` and `bench loader` re-execute themselves with loaderEnv() when it is
+ * missing (reexecWithLoaderEnv), and the Docker image sets it as ENV (no re-exec there).
  */
 import { spawn } from 'node:child_process';
 
@@ -39,29 +39,49 @@ export function needsLoaderEnv(inflight: number): boolean {
   return THREADPOOL_SIZE < inflight || !MALLOC_TUNED;
 }
 
+/** Set in the child that reexecWithLoaderEnv starts, so it knows a launcher waits on it. */
+const CHILD_MARK = 'ZGMINER_LOADER_CHILD';
+
 /**
- * Runs this same command line again in a child started with loaderEnv() (stdio shared, SIGTERM passed on).
- * Resolves with the child's exit code, or null when this process already has the environment and
- * the caller should go on in-process. For long-running commands (mine) and the loader bench.
+ * Runs this same command line again in a child started with loaderEnv() and resolves with the
+ * child's exit code, or resolves null when this process already has the environment and the
+ * caller should go on in-process. For long-running commands (mine, devnet) and the loader bench.
+ *
+ * Signals: the child runs in its own process group, so a terminal's Ctrl+C reaches only this
+ * launcher, which passes every SIGINT, SIGTERM and SIGHUP on: the child sees each Ctrl+C exactly
+ * once (first = clean stop, second = forced exit), whether it came from a terminal or from `kill`.
+ * If the launcher dies without passing anything on (kill -9), the child kills itself the same way
+ * (it watches the IPC channel), so no miner is left running unseen.
  */
 export async function reexecWithLoaderEnv(inflight: number): Promise<number | null> {
-  if (!needsLoaderEnv(inflight)) return null;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: loaderEnv(inflight), stdio: 'inherit' });
-  // Ctrl+C reaches the whole process group, child included: the parent only waits for it (a second
-  // copy would read as "force exit" to the child). SIGTERM from a supervisor reaches only us: pass it on.
-  const ignore = (): void => undefined;
+  if (!needsLoaderEnv(inflight)) {
+    followLauncher();
+    return null;
+  }
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    env: { ...loaderEnv(inflight), [CHILD_MARK]: '1' },
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
   const forward = (sig: NodeJS.Signals): void => {
     child.kill(sig);
   };
-  process.on('SIGINT', ignore);
-  process.on('SIGTERM', forward);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, forward);
   try {
     return await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+      child.on('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 2))));
     });
   } finally {
-    process.off('SIGINT', ignore);
-    process.off('SIGTERM', forward);
+    for (const sig of signals) process.off(sig, forward);
   }
+}
+
+/** In a child of reexecWithLoaderEnv: die with the launcher (its IPC channel closes when it does). */
+function followLauncher(): void {
+  if (process.env[CHILD_MARK] !== '1' || !process.channel) return;
+  // The channel must not keep this process alive on its own.
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }

@@ -12,7 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startTestChain, advanceEpoch, type TestChain } from '../helpers/chain.js';
+import { startTestChain, advanceEpoch, writeMinerConfig, type TestChain } from '../helpers/chain.js';
+import { alive, killAll, startCli } from '../helpers/cliProcess.js';
+import { execFileSync } from 'node:child_process';
 import { DirDataSource } from '../../src/miner/dataSource.js';
 import { loadConfig } from '../../src/config/config.js';
 import { runUntilStopped, startMiningService } from '../../src/cli/cmds/mine.js';
@@ -39,6 +41,7 @@ before(async () => {
 }, { timeout: 120_000 });
 
 after(async () => {
+  killAll();
   await chain?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -192,4 +195,37 @@ test('mine: a search that hangs (ignoring its abort) is logged and restarted by 
   } finally {
     await service.stop();
   }
+});
+
+test('mine runs with the loader environment the benchmarks measured (128 pool threads, malloc thresholds), stops on SIGINT with 0', { timeout: 120_000 }, async () => {
+  const data = join(dir, 'env');
+  const cfg = join(dir, 'env.toml');
+  writeMinerConfig(cfg, chain, data);
+  const env = { ...process.env };
+  for (const k of ['UV_THREADPOOL_SIZE', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_']) delete env[k];
+  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0'], { env });
+  const line = await run.waitFor(/store reads: /, 45_000);
+  assert.match(line, /store reads: 128 libuv pool threads, malloc thresholds raised$/);
+  await run.waitFor(/dashboard on/, 45_000);
+  // A SIGINT to the launcher's pid alone (as a supervisor sends it) reaches the miner.
+  run.child.kill('SIGINT');
+  const { code } = await run.exit;
+  assert.equal(code, 0, run.lines.slice(-5).join('\n'));
+});
+
+test('mine: when its launcher is killed (kill -9), the re-executed miner dies too (none left running unseen)', { timeout: 120_000 }, async () => {
+  const data = join(dir, 'env9');
+  const cfg = join(dir, 'env9.toml');
+  writeMinerConfig(cfg, chain, data);
+  const env = { ...process.env };
+  delete env['MALLOC_MMAP_THRESHOLD_'];
+  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0'], { env });
+  await run.waitFor(/dashboard on/, 45_000);
+  const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  assert.equal(kids.length, 1, `children of the launcher: ${kids.join(',')}`);
+  run.child.kill('SIGKILL');
+  await run.exit;
+  const t0 = Date.now();
+  while (alive(kids[0]!) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(alive(kids[0]!), false, `the miner (pid ${kids[0]}) outlived its launcher`);
 });

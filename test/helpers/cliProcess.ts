@@ -17,8 +17,8 @@ export function killAll(): void {
   for (const c of children) c.kill('SIGKILL');
 }
 
-export function startCli(args: string[]): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const lines: string[] = [];

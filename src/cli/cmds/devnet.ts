@@ -18,7 +18,7 @@ import { DirDataSource } from '../../miner/dataSource.js';
 import { MinerError, UsageError, isMinerError } from '../../errors.js';
 import { withDeadline } from '../../watchdog/deadline.js';
 import { toHex } from '../../bytes.js';
-import { onShutdownSignal, startMiningService, type MiningService } from './mine.js';
+import { onShutdownSignal, startMiningService, withLoaderEnv, type MiningService } from './mine.js';
 import { log } from '../../log/logger.js';
 import { healthOptions, healthSettings, type HealthArgs } from '../healthOptions.js';
 import { claimDataDir } from '../../store/dataDir.js';
@@ -83,6 +83,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const fileSize = parseSize(args['file-size']);
     const tuning = backendTuning(args);
     const health = healthSettings(args);
+    const child = await withLoaderEnv();
+    if (child !== null) return void (process.exitCode = child);
     const contractsPath = args.contracts !== undefined ? resolve(args.contracts) : defaultContractsPath(repoRoot());
     const tempDir = args['data-dir'] === undefined ? mkdtempSync(join(tmpdir(), 'zg-devnet-')) : null;
     const dataDir = resolve(args['data-dir'] ?? tempDir!);
