@@ -59,6 +59,11 @@ export const COMMANDS: readonly CommandRow[] = [
     describe: 'Reed-Solomon erasure coding of files (encode, verify, reconstruct)',
     load: async () => (await import('./cmds/ec.js')).ecCommand,
   },
+  {
+    command: 'serve',
+    describe: 'Serve the storage node zgs JSON-RPC (SDK uploads/downloads, data for other miners) from a data dir, without mining',
+    load: async () => (await import('./cmds/serve.js')).serveCommand,
+  },
 ];
 
 /**
