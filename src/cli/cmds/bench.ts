@@ -11,6 +11,7 @@ import { backendOptions, openBackend, type BackendArgs } from '../backendOptions
 import { checkBenchRangeMiB } from '../inputLimits.js';
 import { benchSealCommand } from './benchSeal.js';
 import { benchLoaderCommand } from './benchLoader.js';
+import { benchSyncCommand } from './benchSync.js';
 import { benchEcCommand } from './benchEc.js';
 import { benchVerifyCommand } from './benchVerify.js';
 import type { PoraBackend } from '../../backend/backend.js';
@@ -93,6 +94,7 @@ export const BENCH_SUBCOMMANDS: CommandModule<object, never>[] = [
   benchLoaderCommand as unknown as CommandModule<object, never>,
   benchEcCommand as unknown as CommandModule<object, never>,
   benchVerifyCommand as unknown as CommandModule<object, never>,
+  benchSyncCommand as unknown as CommandModule<object, never>,
 ];
 
 export const benchCommand: CommandModule = {
