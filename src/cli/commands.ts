@@ -59,6 +59,11 @@ export const COMMANDS: readonly CommandRow[] = [
     describe: 'Reed-Solomon erasure coding of files (encode, verify, reconstruct)',
     load: async () => (await import('./cmds/ec.js')).ecCommand,
   },
+  {
+    command: 'store <action>',
+    describe: 'Check the data dir for damage (check), or repair it (repair): sealed loads re-hashed against their roots, roots, follower state',
+    load: async () => (await import('./cmds/store.js')).storeCommand,
+  },
 ];
 
 /**

@@ -35,6 +35,7 @@ import { statusBuilder } from '../status.js';
 import { runPreflight, type PreflightCheck } from '../../preflight/preflight.js';
 import { miningPreflight } from '../miningPreflight.js';
 import { Watchdog } from '../../watchdog/watchdog.js';
+import { startScrubLoop, startupCheck } from '../../store/scrub.js';
 import { MALLOC_TUNED, THREADPOOL_SIZE, reexecWithLoaderEnv } from '../../store/threadpool.js';
 import { DEFAULT_INFLIGHT } from '../../store/loader.js';
 
@@ -116,6 +117,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId, sealable: holds });
     log.info(loaderSettingsLine());
     cleanups.push(() => store.close());
+    await startupCheck(store, log);
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
     onSwitch = (i) => metrics.setBackend(i.kind, i.device);
     metrics.setSealedSectors(store.stats().sealedSectors);
@@ -133,6 +135,9 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();
     cleanups.push(async () => watchdog.stop());
+    // Damaged sealed loads are found and retracted (then resealed) in the background.
+    const scrub = startScrubLoop({ store, minerId, log, watchdog });
+    cleanups.push(() => scrub.stop());
     const miner = new Miner({
       chain,
       store,
