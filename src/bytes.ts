@@ -2,22 +2,44 @@
  * Byte, hex and integer helpers with labelled argument checks (noble style: TypeError for a
  * wrong type, RangeError for a wrong length or value).
  */
-import { bytesToHex as nobleBytesToHex, hexToBytes as nobleHexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex as nobleBytesToHex } from '@noble/hashes/utils.js';
 
 /** `0x`-prefixed lowercase hex. */
 export function toHex(bytes: Uint8Array): string {
   return '0x' + nobleBytesToHex(bytes);
 }
 
+/** Value of each ASCII hex digit, -1 for any other code unit below 128. */
+const HEX_DIGIT = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[65 + i] = 10 + i;
+    t[97 + i] = 10 + i;
+  }
+  return t;
+})();
+
 /**
- * Parses `0x`-prefixed hex. With `length`, the byte length must match.
+ * Parses `0x`-prefixed hex. With `length`, the byte length must match. One pass with a table:
+ * answers carry 8 KiB of hex, and a regex test plus a second decoding pass cost a verifier a
+ * third of its time per answer.
  * @throws {TypeError} not a string; {RangeError} bad hex or wrong length.
  */
 export function fromHex(hex: unknown, length?: number, label = 'value'): Uint8Array {
   if (typeof hex !== 'string') throw new TypeError(`${label}: expected a 0x-prefixed hex string, got ${typeof hex}`);
-  // One character class and a length test: a repeated group `(..)*` costs ~10x more on 8 KiB inputs.
-  if (hex.length % 2 !== 0 || !/^0x[0-9a-fA-F]*$/.test(hex)) throw new RangeError(`${label}: expected 0x-prefixed hex with an even number of digits`);
-  const out = nobleHexToBytes(hex.slice(2));
+  const bad = (): RangeError => new RangeError(`${label}: expected 0x-prefixed hex with an even number of digits`);
+  if (hex.length % 2 !== 0 || hex.charCodeAt(0) !== 48 || hex.charCodeAt(1) !== 120) throw bad();
+  const n = (hex.length - 2) / 2;
+  const out = new Uint8Array(n);
+  for (let i = 0, j = 2; i < n; i++, j += 2) {
+    const a = hex.charCodeAt(j);
+    const b = hex.charCodeAt(j + 1);
+    const hi = a < 128 ? HEX_DIGIT[a]! : -1;
+    const lo = b < 128 ? HEX_DIGIT[b]! : -1;
+    if ((hi | lo) < 0) throw bad();
+    out[i] = (hi << 4) | lo;
+  }
   if (length !== undefined && out.length !== length)
     throw new RangeError(`${label}: expected ${length} bytes, got ${out.length}`);
   return out;

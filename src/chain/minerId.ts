@@ -17,7 +17,7 @@ import type { ChainClient } from './chainClient.js';
 
 export const MINER_ID_FILE = 'miner_id';
 
-async function readStoredId(dataDir: string): Promise<Bytes32 | null> {
+export async function readStoredId(dataDir: string): Promise<Bytes32 | null> {
   const file = join(dataDir, MINER_ID_FILE);
   let text: string;
   try {

@@ -18,6 +18,10 @@ export interface StatusSources {
   health: HealthMonitor;
   log: Logger;
   temperatureLimit?: number;
+  /** The peer sync section (null: no peers configured). */
+  sync?: () => object | null;
+  /** The zgs JSON-RPC URL this miner serves, or null. */
+  zgsRpc?: string | null;
 }
 
 export function statusBuilder(s: StatusSources): () => object {
@@ -34,5 +38,7 @@ export function statusBuilder(s: StatusSources): () => object {
     gpus: s.health.unavailable ? null : s.health.gpus,
     temperatureLimit: s.temperatureLimit ?? null,
     warnings: s.log.recentWarnings(),
+    sync: s.sync?.() ?? null,
+    zgsRpc: s.zgsRpc ?? null,
   });
 }

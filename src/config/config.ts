@@ -55,6 +55,10 @@ export interface MinerConfigValues {
   minerKeyFile: string | null;
   /** The config file read, if any. */
   configFile: string | null;
+  /** zgs JSON-RPC URLs to sync flow data from (`[sync] peers`, `--peer`). */
+  syncPeers: string[];
+  /** `log_sync_start_block_number`: the block Flow events are read from (null: the Flow's deployment block). */
+  logSyncStartBlock: number | null;
 }
 
 export class MinerConfig implements MinerConfigValues {
@@ -81,6 +85,8 @@ export class MinerConfig implements MinerConfigValues {
   dataDir = resolve(DEFAULT_DATA_DIR);
   minerKeyFile: string | null = null;
   configFile: string | null = null;
+  syncPeers: string[] = [];
+  logSyncStartBlock: number | null = null;
   /** One line per config key that looks like a misspelling of a key zg-miner reads (the caller logs them). */
   warnings: string[] = [];
   // A private field: invisible to JSON.stringify, object spread, and util.inspect.
@@ -119,6 +125,8 @@ export class MinerConfig implements MinerConfigValues {
       },
       dataDir: this.dataDir,
       configFile: this.configFile,
+      syncPeers: this.syncPeers,
+      logSyncStartBlock: this.logSyncStartBlock,
     };
   }
   toJSON(): Record<string, unknown> {
@@ -163,6 +171,17 @@ const KEYS: Record<string, Apply> = {
   'submission_config.gas_increase_factor': (c, at, v) => (c.submission.gasIncreaseFactor = int(at, v, 1, 1000)),
   'submission_config.max_retries': (c, at, v) => (c.submission.maxRetries = int(at, v, 0, 1000)),
   'submission_config.interval_secs': (c, at, v) => (c.submission.intervalSecs = int(at, v, 1, 86400)),
+  log_sync_start_block_number: (c, at, v) => (c.logSyncStartBlock = int(at, v, 0, Number.MAX_SAFE_INTEGER)),
+  // A TOML array, or (env, flags) one string of comma-separated URLs.
+  'sync.peers': (c, at, v) => {
+    const list = typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v;
+    if (!Array.isArray(list)) throw badConfig(at, 'a list of http(s) URLs', v);
+    c.syncPeers = list.map((u) => {
+      const s = url(at, u);
+      if (!/^https?:/i.test(s)) throw badConfig(at, 'http(s) URLs of zgs JSON-RPC peers', u);
+      return s;
+    });
+  },
 };
 const KEY_KEYS = ['miner_key', 'miner_key_file'];
 const DIR_KEYS = ['db_dir', 'data_dir'];
@@ -181,6 +200,8 @@ const OVERRIDE_KEYS: Record<string, string> = {
   mineContextQuerySeconds: 'mine_context_query_seconds',
   minerCpuPercentage: 'miner_cpu_percentage',
   dataDir: 'data_dir',
+  syncPeers: 'sync.peers',
+  logSyncStartBlock: 'log_sync_start_block_number',
 };
 const SUBMISSION_OVERRIDE_KEYS: Record<string, string> = {
   initialGasPrice: 'initial_gas_price',
@@ -248,15 +269,15 @@ function fileLayer(file: string): Layer {
     values.set(key, { at: { source: file, key }, value });
   };
   for (const [k, v] of Object.entries(doc)) {
-    if (k === 'submission_config' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [sk, sv] of Object.entries(v as Record<string, unknown>)) put(`submission_config.${sk}`, sv);
-    } else if (k === 'submission_config') {
-      throw badConfig({ source: file, key: k }, 'a table ([submission_config])', v);
+    if ((k === 'submission_config' || k === 'sync') && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [sk, sv] of Object.entries(v as Record<string, unknown>)) put(`${k}.${sk}`, sv);
+    } else if (k === 'submission_config' || k === 'sync') {
+      throw badConfig({ source: file, key: k }, `a table ([${k}])`, v);
     } else {
       put(k, v);
     }
   }
-  // Tables other than [submission_config] belong to the node; their keys are not ours to judge.
+  // Tables other than [submission_config] belong to the node ([sync] too: we read only its peers); their keys are not ours to judge.
   const keys = [...values.keys()].filter((k) => k.includes('.') || !isTable(doc[k]));
   return { values, warnings: unknownKeyWarnings(file, keys, CONFIG_KEYS, ['submission_config']) };
 }

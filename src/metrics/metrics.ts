@@ -34,6 +34,12 @@ export interface MinerMetrics {
   hashrateHistory(): HashrateHistoryView;
   /** The latest nvidia-smi readings (health/); GPUs missing from `gpus` are dropped. */
   setGpuHealth(gpus: GpuReading[]): void;
+  /** One load fetched from a peer, verified against the chain and stored. */
+  recordSyncedLoad(bytes: number): void;
+  /** Peer data or a peer call refused, by reason (mismatch, timeout, garbage, …). */
+  recordSyncRejected(reason: string): void;
+  /** Peers per state (ready, backoff, dropped, refused, probing). */
+  setSyncPeers(counts: Record<string, number>): void;
   /** The exposition text for GET /metrics. */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -100,6 +106,10 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers,
   });
+  const syncLoads = new Counter({ name: 'zg_miner_sync_loads_total', help: 'Loads fetched from peers, verified against the chain and stored', registers });
+  const syncBytes = new Counter({ name: 'zg_miner_sync_bytes_total', help: 'Bytes fetched from peers, verified against the chain and stored', registers });
+  const syncRejected = new Counter({ name: 'zg_miner_sync_rejected_total', help: 'Peer answers refused (data not matching the chain, timeouts, errors, garbage), by reason', labelNames: ['reason'], registers });
+  const syncPeers = new Gauge({ name: 'zg_miner_sync_peers', help: 'Sync peers by state', labelNames: ['state'], registers });
   const sealedSectors = new Gauge({ name: 'zg_miner_sealed_sectors', help: 'Sectors sealed and minable in the store', registers });
   const contextEpoch = new Gauge({ name: 'zg_miner_context_epoch', help: 'Epoch of the mining context being mined', registers });
   const windows = new Map<string, RateWindow>();
@@ -154,6 +164,14 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
       readSeconds.observe(count(seconds));
     },
     setSealedSectors: (sectors) => sealedSectors.set(Number(sectors)),
+    recordSyncedLoad(bytes) {
+      syncLoads.inc();
+      syncBytes.inc(count(bytes));
+    },
+    recordSyncRejected: (reason) => syncRejected.inc({ reason }),
+    setSyncPeers(counts) {
+      for (const [state, n] of Object.entries(counts)) syncPeers.set({ state }, n);
+    },
     setContextEpoch: (epoch) => contextEpoch.set(Number(epoch)),
     setBackend(backend, adapter) {
       // One series: the old backend's labels go, so a query for the backend in use sees one answer.

@@ -56,6 +56,12 @@ export interface FlowFollowerOptions {
   /** Hashes a file once (wasm) for the node check and the store's load roots; default: the TypeScript check, and the store hashes. */
   hashFile?: FileHasher;
   log: MinerLogger;
+  /** Called with each block range's Submit events before the follower moves past them (the RPC's tx index). */
+  onSubmissions?: (subs: FlowSubmissionView[]) => Promise<void>;
+  /** True when the submission's data is already held (synced from peers or uploaded): it leaves the pending list. */
+  held?: (sub: FlowSubmissionView) => boolean;
+  /** Appended to the "no local data yet" line (e.g. that peers will be asked). */
+  pendingHint?: string;
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -70,6 +76,10 @@ export class FlowFollower {
   }
   get pendingCount(): number {
     return this.state?.pending.length ?? 0;
+  }
+  /** The last block whose Submit events are applied (-1 before the first poll). */
+  get syncedBlock(): number {
+    return (this.state?.nextBlock ?? 0) - 1;
   }
 
   constructor(o: FlowFollowerOptions) {
@@ -115,6 +125,8 @@ export class FlowFollower {
   private async storeSubmission(sub: FlowSubmissionView): Promise<boolean> {
     // Stored before a restart (its file is gone by now, and its event read again): nothing to do.
     if (this.o.store.rangeKnown(sub.startPos, sub.startPos + sub.lengthSectors)) return true;
+    // Synced from peers or uploaded through the RPC (a shard miner holds only its loads of it).
+    if (this.o.held?.(sub)) return true;
     const data = await this.o.source.fileData(sub.txSeq, sub.sizeBytes);
     if (data === null) return false;
     const end = sub.startPos + sub.lengthSectors;
@@ -181,12 +193,13 @@ export class FlowFollower {
             sizeBytes: String(sub.sizeBytes),
             nodes: sub.nodes.map((n) => ({ root: hex(n.root), height: n.height })),
           });
-          this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) (zg-miner import --tx ${sub.txSeq} FILE)`);
+          this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) ${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
         }
         const end = sub.startPos + sub.lengthSectors;
         if (end > prevEnd) st.flowEnd = String(end);
         changed = true;
       }
+      if (subs.length > 0) await this.o.onSubmissions?.(subs);
       st.nextBlock = to + 1;
     }
     // The state file is rewritten only when something changed, or after a long stretch of empty

@@ -13,7 +13,7 @@ import { chooseRange, numShards } from '../core/recallRange.js';
 import { unseal } from '../core/seal.js';
 import { recoverMerkleRoot } from '../core/merkle.js';
 import type { PoraAnswer, SubmitResult } from '../types.js';
-import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type WorkerContextView } from './ports.js';
+import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type SyncPort, type WorkerContextView } from './ports.js';
 import type { FlowFollower } from './flowFollower.js';
 import { sleep, supervisedLoop, type LoopOptions } from '../watchdog/loop.js';
 import type { Progress, Watchdog } from '../watchdog/watchdog.js';
@@ -37,6 +37,8 @@ export interface MinerOptions extends MinerDeps {
   /** Period of the follow + seal loop. */
   syncSeconds: number;
   follower: FlowFollower;
+  /** Flow data from peers, run after the follower in the sync loop. */
+  sync?: SyncPort;
   sealer: Sealer;
   /** The sealed loads to mine (default `store.loadSource()`); cli/ passes one with read metrics. */
   loadSource?: LoadSource;
@@ -253,6 +255,7 @@ export class Miner {
     try {
       await this.o.follower.poll();
       progress.beat();
+      await this.o.sync?.step(signal, () => progress.beat());
       await this.o.sealer.sealPending(signal, () => progress.beat());
     } catch (e) {
       if (!signal.aborted) this.o.log.warn(`flow sync: ${(e as Error).message}`);

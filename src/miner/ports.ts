@@ -80,6 +80,15 @@ export interface FlowTreePort {
   recordLoad(loadIndex: bigint, loadRoot: Bytes32, sealRoots: Bytes32[]): Promise<void>;
 }
 
+/**
+ * Flow data from peers (sync/ implements it; cli/ wires it): one pass fetches, verifies against
+ * the flow tree and stores what this shard lacks. Returns the number of loads stored.
+ */
+export interface SyncPort {
+  /** `beat` is called as loads arrive (the watchdog's sign of progress). */
+  step(signal?: AbortSignal, beat?: () => void): Promise<number>;
+}
+
 export interface WorkerContextView {
   context: MineContext;
   poraTarget: bigint;

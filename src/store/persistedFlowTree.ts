@@ -289,6 +289,25 @@ export class PersistedFlowTree implements FlowTreePort {
     });
   }
 
+  /**
+   * Records a complete node above the loads that a caller proved (a sibling on a sector-proof path
+   * that folded, with a verified load root, to a node the events gave): a shard miner keeps the
+   * roots of the loads it does not hold this way, so its answer proofs reach the flow root.
+   * @throws MinerError if it disagrees with a known node.
+   */
+  recordNode(level: number, index: bigint, root: Bytes32): Promise<void> {
+    return this.#serial(async () => {
+      let ok: boolean;
+      try {
+        ok = this.#tree.recordNode(level, index, root);
+      } catch (e) {
+        throw new MinerError('STORE_ERROR', `flow tree: node (${level}, ${index}): ${(e as Error).message}`, { cause: e });
+      }
+      if (!ok) throw new MinerError('STORE_ERROR', `flow tree: node (${level}, ${index}) ${toHex(root)} disagrees with the flow tree`);
+      if (this.#nodes.dirty) await this.#nodes.flush();
+    });
+  }
+
   /** The tree's height at its current length. */
   get height(): number {
     return treeHeight(this.#tree.length);

@@ -167,9 +167,16 @@ export class PeerPool {
     return this.peers.some((p) => p.state !== 'refused' && (p.state === 'probing' || p.holds(load)));
   }
 
-  /** Waits for a slot on `peer` and overall; returns the release function. */
-  async acquire(peer: Peer): Promise<() => void> {
-    while (this.inflightAll >= this.overall || peer.inflight >= this.perPeer) await new Promise<void>((r) => this.waiters.push(r));
+  /**
+   * Waits for a slot on `peer` and overall; returns the release function, or null when the peer
+   * was backed off or dropped meanwhile (the caller picks another).
+   */
+  async acquire(peer: Peer): Promise<(() => void) | null> {
+    while (this.inflightAll >= this.overall || peer.inflight >= this.perPeer) {
+      await new Promise<void>((r) => this.waiters.push(r));
+      if (peer.state !== 'ready') return null;
+    }
+    if (peer.state !== 'ready') return null;
     this.inflightAll++;
     peer.inflight++;
     let released = false;

@@ -8,7 +8,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseJsonExact, stringifyResult } from './jsonRpc.js';
 
 /** Why a peer call failed; also the `reason` label of zg_miner_sync_rejected_total. */
-export type PeerFailure = 'network' | 'timeout' | 'http' | 'rpc' | 'garbage' | 'too-large' | 'mismatch' | 'missing';
+export type PeerFailure = 'network' | 'timeout' | 'http' | 'rpc' | 'garbage' | 'too-large' | 'mismatch' | 'missing' | 'unverifiable';
 
 export class PeerError extends Error {
   readonly reason: PeerFailure;

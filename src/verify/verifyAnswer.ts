@@ -8,7 +8,20 @@
  * `view.poraTarget` must be what `computeWorkerContext` returns (after the new-epoch update).
  *
  * Panics are reported as the ABI error the EVM raises: `Panic(0x12)` for a division by zero,
- * `Panic(0x11)` for an arithmetic overflow.
+ * `Panic(0x11)` for an arithmetic overflow. Every checked operation of submit() on answer fields,
+ * in execution order (contracts at 40e6dec, solc 0.8.20 legacy codegen, which evaluates a binary
+ * operation's right operand first; test/e2e/verifySweep.test.ts holds this to the deployed code):
+ *   RecallRange.check: `start % 2^25` (cannot fail) → alignment require → `start + mineLength`
+ *     (0x11) → "Mining range overflow" → `2^35 · numShards` (≤ 2^99, cannot fail) → too long /
+ *     too short / masked bits;
+ *   basicCheck: `recallPosition + 16` (0x11) → "Invalid sealed context digest";
+ *   unseal / recoverMerkleRoot: only `/` by constants and keccak (cannot fail);
+ *   pora: `sealOffset % 4` (cannot fail) → `sealOffset · 16` (0x11) → recallChunk:
+ *     `seed % (mineLength / 1024)` (0x12) → `chunkOffset · 1024 ≤ mineLength` ("Recall position
+ *     out of bound") → `start + chunkOffset · 1024` (0x11; unreachable after check) → outer `+`
+ *     (0x11) → "Incorrect recall position";
+ *   targetScaleX64: `flowLength / numShards` (numShards ≥ 1) → `(noShard << 64) / sharded` (0x12);
+ *   the target test `(poraTarget / scale) << 64` (scale ≥ 2^64; shifts are unchecked).
  */
 import {
   EMPTY_HASH_HEX,

@@ -88,7 +88,7 @@ test('zg-miner devnet --exit-after-submissions 1 exits 0 and writes its info fil
     assert.equal(code, 0, run.lines.slice(-20).join('\n'));
     assert.ok(run.lines.some((l) => /answer .*: accepted/.test(l)));
     const j = JSON.parse(readFileSync(info, 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(j).sort(), ['chainId', 'chainRpc', 'dashboard', 'flow', 'market', 'metrics', 'mine', 'minerId', 'reward']);
+    assert.deepEqual(Object.keys(j).sort(), ['chainId', 'chainRpc', 'dashboard', 'flow', 'flowDeployBlock', 'market', 'metrics', 'mine', 'minerId', 'reward', 'zgsRpc']);
     assert.equal(j['chainId'], 31337);
     assert.match(String(j['minerId']), /^0x[0-9a-f]{64}$/);
     assert.match(String(j['metrics']), /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -139,7 +139,7 @@ test('mine: accepted answers, clean SIGINT stop, restart resumes without reseali
   try {
     await putFiles(join(dir, 'data'));
     // debug: the per-load "sealed … of load L" lines (info shows one summary line per 30 s).
-    const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--backend', 'cpu', '--log-level', 'debug'];
+    const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--rpc-address', '127.0.0.1:0', '--backend', 'cpu', '--log-level', 'debug'];
     const first = runCli(args);
     await first.waitFor(/answer .*: accepted/, 150_000);
     // Mining starts as soon as the first loads are sealed; let the sealer finish every load before
@@ -181,7 +181,7 @@ test('mine: kill -9 while sealing loses and corrupts nothing', { timeout: 300_00
   try {
     await putFiles(dataDir);
     // debug: the per-load "sealed … of load L" lines (info shows one summary line per 30 s).
-    const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--backend', 'cpu', '--log-level', 'debug'];
+    const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--rpc-address', '127.0.0.1:0', '--backend', 'cpu', '--log-level', 'debug'];
     const first = runCli(args);
     await first.waitFor(/sealed \d+ seal\(s\) of load/, 150_000);
     first.child.kill('SIGKILL');

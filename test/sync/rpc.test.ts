@@ -176,21 +176,21 @@ test('peer pool: identity refusal names both sides; backoff then drop; a mismatc
     assert.deepEqual(pool.counts(), { probing: 0, ready: 0, backoff: 0, dropped: 2, refused: 0 });
     // Concurrency: 2 per peer, 3 overall.
     a.state = b.state = 'ready';
-    const r1 = await pool.acquire(a);
-    const r2 = await pool.acquire(a);
+    const r1 = (await pool.acquire(a))!;
+    const r2 = (await pool.acquire(a))!;
     let third = false;
     const p3 = pool.acquire(a).then((r) => ((third = true), r));
-    const r4 = await pool.acquire(b);
+    const r4 = (await pool.acquire(b))!;
     let fifth = false;
     const p5 = pool.acquire(b).then((r) => ((fifth = true), r));
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(third, false);
     assert.equal(fifth, false); // overall limit 3
     r1();
-    const r3 = await p3;
+    const r3 = (await p3)!;
     assert.equal(fifth, false);
     r4();
-    (await p5)();
+    (await p5)!();
     r2();
     r3();
   } finally {

@@ -37,6 +37,9 @@ async function exported(): Promise<Map<string, Set<string>>> {
   m.setSealedSectors(1024n);
   m.setContextEpoch(3n);
   m.setGpuHealth(parseNvidiaSmi(smiLine({ fan: 40 })));
+  m.recordSyncedLoad(262144);
+  m.recordSyncRejected('mismatch');
+  m.setSyncPeers({ ready: 1, dropped: 0 });
   const families = new Map<string, Set<string>>();
   const types = new Map<string, string>();
   for (const line of (await m.scrape()).split('\n')) {

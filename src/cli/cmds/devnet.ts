@@ -31,6 +31,7 @@ interface DevnetArgs extends BackendArgs, HealthArgs {
   'data-dir'?: string;
   port?: number;
   'metrics-address': string;
+  'rpc-address': string;
   files: number;
   'file-size': string;
   'block-ms': number;
@@ -70,10 +71,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .option('contracts', { type: 'string', describe: 'artifacts.json bundle or hardhat artifacts/ folder (default ../shared/zgs-contracts/artifacts.json)' })
       .option('exit-after-submissions', { type: 'number', describe: 'exit 0 after this many accepted answers' })
       .option('timeout', { type: 'number', default: 600, describe: 'seconds before giving up (exit 1)' })
-      .option('info-file', { type: 'string', describe: 'write {chainRpc, chainId, flow, mine, market, reward, minerId, metrics, dashboard} here once mining' })
+      .option('info-file', { type: 'string', describe: 'write {chainRpc, chainId, flow, flowDeployBlock, mine, market, reward, minerId, metrics, dashboard, zgsRpc} here once mining' })
       .option('data-dir', { type: 'string', describe: 'miner data dir (default: a new temp dir, removed on exit)' })
       .option('port', { type: 'number', describe: 'anvil port (default: a free one)' })
       .option('metrics-address', { type: 'string', default: '127.0.0.1:0', describe: 'host:port of /metrics (port 0 = free)' })
+      .option('rpc-address', { type: 'string', default: '127.0.0.1:0', describe: 'host:port of the zgs JSON-RPC (port 0 = free; none = off): the 0G SDK uploads and downloads here, other miners sync from it' })
       .option('files', { type: 'number', default: 4, describe: 'sample files to upload' })
       .option('file-size', { type: 'string', default: '256K', describe: 'bytes per sample file (suffix K, M or G: 1024-based), e.g. --files 8 --file-size 256M for 2 GiB' })
       .option('block-ms', { type: 'number', default: 250, describe: 'milliseconds between driven blocks' }) as unknown as Argv<DevnetArgs>,
@@ -167,6 +169,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         ...(tuning.threads !== undefined ? { threads: tuning.threads } : {}),
         gpu: tuning.gpu,
         metricsAddress: args['metrics-address'],
+        rpcAddress: args['rpc-address'],
         flowStartBlock: d.flowDeployBlock,
         syncSeconds: 1,
         log,
@@ -192,6 +195,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           minerId: toHex(svc.minerId),
           metrics: svc.metricsUrl,
           dashboard: svc.metricsUrl.replace(/metrics$/, ''),
+          flowDeployBlock: d.flowDeployBlock,
+          zgsRpc: svc.rpcUrl,
         };
         writeAtomically(resolve(args['info-file']), `${JSON.stringify(info, null, 2)}\n`);
         log.info(`devnet: wrote ${resolve(args['info-file'])}`);

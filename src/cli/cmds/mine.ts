@@ -32,6 +32,7 @@ import { log as processLog, type Logger } from '../../log/logger.js';
 import { HealthMonitor } from '../../health/monitor.js';
 import { healthOptions, healthSettings, type HealthArgs, type HealthSettings } from '../healthOptions.js';
 import { statusBuilder } from '../status.js';
+import { startPeerServices, DEFAULT_RPC_ADDRESS } from '../peerServices.js';
 import { runPreflight, type PreflightCheck } from '../../preflight/preflight.js';
 import { miningPreflight } from '../miningPreflight.js';
 import { Watchdog } from '../../watchdog/watchdog.js';
@@ -46,6 +47,8 @@ export interface MiningServiceOptions {
   threads?: number;
   gpu?: GpuOptions;
   metricsAddress: string;
+  /** zgs JSON-RPC listen address (`mine` passes 127.0.0.1:5678); default `none`: no server. */
+  rpcAddress?: string;
   /** Default: the process logger (log/logger.ts), configured by --log-level / --log-file. */
   log?: Logger;
   /** nvidia-smi GPUs to watch and the --temperature-limit guard. */
@@ -66,6 +69,10 @@ export interface MiningServiceOptions {
 export interface MiningService {
   minerId: Uint8Array;
   metricsUrl: string;
+  /** The zgs JSON-RPC URL, or null with `--rpc-address none`. */
+  rpcUrl: string | null;
+  /** The block Flow events are read from. */
+  flowStartBlock: number;
   miner: Miner;
   /** Stops everything once; safe to call twice. */
   stop(): Promise<void>;
@@ -129,8 +136,24 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     for (const g of health.gpus) log.info(`gpu ${g.index}: ${g.name}, bus ${g.pciBusId}`);
     const chain = bindMinerChain(client, submitPolicy(c));
     const source = new DirDataSource(join(c.dataDir, 'files'));
-    const fromBlock = o.flowStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
-    const follower = new FlowFollower({ chain, store, flowTree: store.flowTree, hashFile, source, stateFile: join(c.dataDir, 'follower.json'), fromBlock, log });
+    const fromBlock = o.flowStartBlock ?? c.logSyncStartBlock ?? (await findDeployBlock(client, c.logContractAddress));
+    let syncedBlock = (): number => -1;
+    const peers = await startPeerServices({ config: c, chainId: await client.chainId(), store, rpcAddress: o.rpcAddress ?? 'none', syncedBlock: () => syncedBlock(), log, metrics });
+    cleanups.push(() => peers.close());
+    const follower = new FlowFollower({
+      chain,
+      store,
+      flowTree: store.flowTree,
+      hashFile,
+      source,
+      stateFile: join(c.dataDir, 'follower.json'),
+      fromBlock,
+      log,
+      onSubmissions: (subs) => peers.txs.add(subs),
+      held: peers.held,
+      ...(peers.sync !== null ? { pendingHint: ' (asking peers)' } : {}),
+    });
+    syncedBlock = () => follower.syncedBlock;
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();
@@ -154,6 +177,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       cpuPercentage: c.minerCpuPercentage,
       syncSeconds: o.syncSeconds ?? c.mineContextQuerySeconds,
       follower,
+      ...(peers.sync !== null ? { sync: peers.sync } : {}),
       sealer,
       loadSource: store.loadSource({ metrics, minable: holds }),
       ...(o.onSubmission ? { onSubmission: o.onSubmission } : {}),
@@ -165,7 +189,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       // Each try waits up to 15 intervals for its receipt, then one interval (chain/submitter.ts).
       submitSeconds: (c.submission.maxRetries + 1) * 16 * Math.max(1, c.submission.intervalSecs),
     });
-    const status = statusBuilder({ miner, metrics, backend: backend.info, health, log, ...(hs.temperatureLimit !== undefined ? { temperatureLimit: hs.temperatureLimit } : {}) });
+    const status = statusBuilder({ miner, metrics, backend: backend.info, health, log, sync: peers.status, zgsRpc: peers.rpcUrl, ...(hs.temperatureLimit !== undefined ? { temperatureLimit: hs.temperatureLimit } : {}) });
     const server: MetricsServer = await startMetricsServer({ address: o.metricsAddress, metrics, status });
     cleanups.push(() => server.close());
     log.info(`dashboard on ${server.url}/, metrics on ${server.url}/metrics, status on ${server.url}/status`);
@@ -178,6 +202,8 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     return {
       minerId,
       metricsUrl: `${server.url}/metrics`,
+      rpcUrl: peers.rpcUrl,
+      flowStartBlock: fromBlock,
       miner,
       stop: () => (stopping ??= unwind()),
     };
@@ -261,6 +287,8 @@ interface MineArgs extends BackendArgs, HealthArgs {
   'metrics-address': string;
   'miner-key-file'?: string;
   'rpc'?: string;
+  'rpc-address': string;
+  peer?: string[];
 }
 
 export const mineCommand: CommandModule<object, MineArgs> = {
@@ -272,7 +300,9 @@ export const mineCommand: CommandModule<object, MineArgs> = {
       .option('data-dir', { type: 'string', describe: 'sealed store, miner id and imported files (default: db_dir/data_dir of the config, else ./db)' })
       .option('metrics-address', { type: 'string', default: DEFAULT_METRICS_ADDRESS, describe: 'host:port of /metrics and /status' })
       .option('miner-key-file', { type: 'string', describe: 'file holding the 32-byte hex miner key' })
-      .option('rpc', { type: 'string', describe: 'EVM JSON-RPC URL (overrides blockchain_rpc_endpoint)' }) as unknown as Argv<MineArgs>,
+      .option('rpc', { type: 'string', describe: 'EVM JSON-RPC URL (overrides blockchain_rpc_endpoint)' })
+      .option('rpc-address', { type: 'string', default: DEFAULT_RPC_ADDRESS, describe: 'host:port of the zgs JSON-RPC this miner serves (storage-node methods, for the 0G SDK and other miners); none = off' })
+      .option('peer', { type: 'string', array: true, describe: 'zgs JSON-RPC URL of a storage node or zg-miner to sync flow data from (repeatable; replaces [sync] peers)' }) as unknown as Argv<MineArgs>,
   handler: async (args) => {
     if (args.gpu && args.backend !== 'auto' && args.backend !== 'gpu') throw new UsageError('--gpu conflicts with --backend ' + args.backend);
     const { threads, gpu } = backendTuning(args);
@@ -283,6 +313,7 @@ export const mineCommand: CommandModule<object, MineArgs> = {
         ...(args['data-dir'] !== undefined ? { dataDir: args['data-dir'] } : {}),
         ...(args['miner-key-file'] !== undefined ? { minerKeyFile: args['miner-key-file'] } : {}),
         ...(args.rpc !== undefined ? { rpcEndpoint: args.rpc } : {}),
+        ...(args.peer !== undefined && args.peer.length > 0 ? { syncPeers: args.peer } : {}),
       },
     });
     const child = await withLoaderEnv();
@@ -296,6 +327,7 @@ export const mineCommand: CommandModule<object, MineArgs> = {
       ...(threads !== undefined ? { threads } : {}),
       gpu,
       metricsAddress: args['metrics-address'],
+      rpcAddress: args['rpc-address'],
       health: healthSettings(args),
     }).finally(offEarly);
     if (interrupted) return service.stop();

@@ -1,0 +1,280 @@
+/**
+ * The sync client: fills this miner's shard of the flow with data fetched from peers, storing
+ * NOTHING that the chain has not vouched for (spec §9.3).
+ *
+ * For every complete load L of the flow that this shard holds and the store lacks: fetch it with
+ * `zgs_getDataByNodeIndex(L)` (base64 from zg-miner peers, byte numbers from nodes), or, when the
+ * peer has no whole load (older nodes, loads it holds in parts), assemble it from each overlapping
+ * transaction's sectors with `zgs_downloadSegmentByTxSeq`; hash it once (wasm: 1024 leaves → the
+ * 64 seal roots → the load root); compare the load root with the flow tree's node (10, L) built
+ * from Submit events, or, when the events only know a larger ancestor, fold it up the peer's
+ * `zgs_getSectorProof` siblings to the first node the tree knows. Only then is it written
+ * (`writeVerifiedLoad`, one durable step: a kill -9 before it leaves nothing that counts).
+ * A peer whose data contradicts the chain is dropped for a while and the load is asked of another.
+ */
+import { BYTES_PER_LOAD, BYTES_PER_SECTOR, SECTORS_PER_LOAD } from '../spec.js';
+import { equalBytes } from '../bytes.js';
+import { hashPair } from '../core/merkle.js';
+import { numChunks } from '../core/fileRoot.js';
+import type { Bytes32 } from '../types.js';
+import { PeerError, type PeerFailure } from './rpcClient.js';
+import type { Peer, PeerPool, PeerView } from './peerPool.js';
+import type { TxIndex } from './txIndex.js';
+import { decodeDataAnswer, decodeSegment, peerHash } from './wire.js';
+import type { FlowTreeReader, LoadRootsOut } from './zgsNode.js';
+import { RPC_INVALID_PARAMS } from './jsonRpc.js';
+
+const LOAD = BigInt(SECTORS_PER_LOAD);
+
+export interface SyncStore {
+  isLoadComplete(loadIndex: bigint): boolean;
+  /** Stores a load whose roots the caller checked against the chain; durable when it resolves. */
+  writeVerifiedLoad(loadIndex: bigint, bytes: Uint8Array, roots: LoadRootsOut): Promise<void>;
+}
+
+/** Metric hooks (metrics/ implements them; cli/ passes them in). */
+export interface SyncMetricsSink {
+  recordSyncedLoad(bytes: number): void;
+  recordSyncRejected(reason: string): void;
+  setSyncPeers(counts: Record<string, number>): void;
+}
+
+/** The flow tree as the sync client uses it: read nodes, and record proven nodes above loads. */
+export interface SyncTree extends Pick<FlowTreeReader, 'length' | 'node'> {
+  /** Records a node proven by a verified load and a peer's proof path (a shard miner's proof levels). */
+  recordNode?(level: number, index: bigint, root: Bytes32): Promise<void>;
+}
+
+export interface LoadSyncOptions {
+  pool: PeerPool;
+  tree: SyncTree;
+  store: SyncStore;
+  txs: TxIndex;
+  hashLoad(loadIndex: bigint, load: Uint8Array): LoadRootsOut;
+  /** Whether this miner's shard holds load L. */
+  holds(loadIndex: bigint): boolean;
+  log: { info(line: string): void; warn(line: string): void };
+  metrics?: SyncMetricsSink;
+  /** Loads checked per step (a window, so a huge flow is walked in pieces). Default 4096. */
+  window?: number;
+}
+
+export interface SyncStatus {
+  /** Complete loads of the flow this shard holds, and how many of them are stored. */
+  wantedLoads: number;
+  storedLoads: number;
+  syncedLoads: number;
+  syncedBytes: number;
+  rejected: Record<string, number>;
+  peers: PeerView[];
+  /** Loads no ready peer could serve in the last step. */
+  unavailable: number;
+}
+
+class LoadRejected extends Error {
+  readonly reason: PeerFailure;
+  constructor(reason: PeerFailure, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+export class LoadSync {
+  private readonly o: LoadSyncOptions;
+  /** Every held load below this is stored (the walk restarts here). */
+  private low = 0n;
+  private synced = 0;
+  private bytes = 0;
+  private readonly rejected: Record<string, number> = {};
+  private unavailable = 0;
+  private wanted = 0;
+  private stored = 0;
+
+  constructor(o: LoadSyncOptions) {
+    this.o = o;
+  }
+
+  private reject(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+    this.o.metrics?.recordSyncRejected(reason);
+  }
+
+  status(): SyncStatus {
+    return {
+      wantedLoads: this.wanted,
+      storedLoads: this.stored,
+      syncedLoads: this.synced,
+      syncedBytes: this.bytes,
+      rejected: { ...this.rejected },
+      peers: this.o.pool.views(),
+      unavailable: this.unavailable,
+    };
+  }
+
+  /** Fetches `load` from `peer` as 262144 bytes, or throws PeerError/LoadRejected. */
+  private async fetch(peer: Peer, load: bigint): Promise<Uint8Array> {
+    let pieces: Uint8Array[] | null;
+    try {
+      pieces = decodeDataAnswer('zgs_getDataByNodeIndex', await peer.client.callRaw('zgs_getDataByNodeIndex', peer.base64Data ? [load, 'base64'] : [load]));
+    } catch (e) {
+      // A node without our base64 extension refuses the extra param: ask it plainly from now on.
+      if (peer.base64Data && e instanceof PeerError && e.reason === 'rpc' && e.code === RPC_INVALID_PARAMS) {
+        peer.base64Data = false;
+        return this.fetch(peer, load);
+      }
+      if (!(e instanceof PeerError && e.reason === 'rpc' && e.code === -32601)) throw e;
+      pieces = null; // an older node without the method: per transaction below
+    }
+    if (pieces !== null && pieces.length === 1 && pieces[0]!.length === BYTES_PER_LOAD) return pieces[0]!;
+    return this.fetchByTx(peer, load);
+  }
+
+  /** The load assembled from each overlapping transaction's data sectors (gaps are zeros). */
+  private async fetchByTx(peer: Peer, load: bigint): Promise<Uint8Array> {
+    const from = load * LOAD;
+    const to = from + LOAD;
+    const out = new Uint8Array(BYTES_PER_LOAD);
+    for (const t of this.o.txs.overlapping(from, to)) {
+      const dataEnd = t.startPos + BigInt(numChunks(Number(t.sizeBytes)));
+      const a = t.startPos > from ? t.startPos : from;
+      const b = dataEnd < to ? dataEnd : to;
+      if (b <= a) continue;
+      const v = await peer.client.call('zgs_downloadSegmentByTxSeq', [t.txSeq, a - t.startPos, b - t.startPos]);
+      const seg = decodeSegment('zgs_downloadSegmentByTxSeq', v);
+      if (seg === null) throw new PeerError('missing', `load ${load}: it does not have tx ${t.txSeq}`);
+      if (seg.length !== Number(b - a) * BYTES_PER_SECTOR) throw new PeerError('garbage', `load ${load}: tx ${t.txSeq} segment of ${seg.length} bytes, expected ${Number(b - a) * BYTES_PER_SECTOR}`);
+      out.set(seg, Number(a - from) * BYTES_PER_SECTOR);
+    }
+    return out;
+  }
+
+  /**
+   * Checks a load root against the chain: the tree's node (10, L) when known, else the peer's
+   * sector-proof siblings folded up to the first node the tree knows.
+   */
+  private async verify(peer: Peer, load: bigint, root: Bytes32): Promise<[number, bigint, Bytes32][]> {
+    const known = await this.o.tree.node(10, load);
+    if (known !== null) {
+      if (!equalBytes(known, root)) throw new LoadRejected('mismatch', `load ${load} does not match the chain's root`);
+      return [];
+    }
+    const p = (await peer.client.call('zgs_getSectorProof', [load * LOAD, null])) as { lemma?: unknown } | null;
+    if (p === null || typeof p !== 'object' || !Array.isArray(p.lemma) || p.lemma.length < 13 || p.lemma.length > 66)
+      throw new PeerError('garbage', `load ${load}: zgs_getSectorProof is not a flow proof`);
+    const lemma = p.lemma.map((x) => peerHash('zgs_getSectorProof', x));
+    // lemma = [leaf, sib_0 … sib_{H-1}, root]: the level-k sibling is lemma[1 + k].
+    const height = lemma.length - 2;
+    let h = root;
+    let idx = load;
+    const siblings: [number, bigint, Bytes32][] = [];
+    for (let k = 10; k < height; k++) {
+      const sib = lemma[1 + k]!;
+      siblings.push([k, idx ^ 1n, sib]);
+      h = (idx & 1n) === 0n ? hashPair(h, sib) : hashPair(sib, h);
+      idx >>= 1n;
+      const anchor = await this.o.tree.node(k + 1, idx);
+      if (anchor !== null) {
+        if (!equalBytes(anchor, h)) throw new LoadRejected('mismatch', `load ${load} does not match the chain's root`);
+        // Every sibling below the anchor is now proven: it hashes with our load to a node of the chain.
+        return siblings;
+      }
+    }
+    throw new LoadRejected('unverifiable', `load ${load}: no node of its proof is known from the chain yet`);
+  }
+
+  /** One load from one peer: fetch, hash once, verify, store. */
+  private async syncFrom(peer: Peer, load: bigint): Promise<void> {
+    const bytes = await this.fetch(peer, load);
+    const roots = this.o.hashLoad(load, bytes);
+    const proven = await this.verify(peer, load, roots.loadRoot);
+    if (this.o.store.isLoadComplete(load)) return; // stored meanwhile (upload, follower)
+    await this.o.store.writeVerifiedLoad(load, bytes, roots);
+    // Bottom-up, so each recorded node climbs through the ones before it to the anchor.
+    if (this.o.tree.recordNode) for (const [k, i, v] of proven) if ((await this.o.tree.node(k, i)) === null) await this.o.tree.recordNode(k, i, v);
+    this.o.pool.succeeded(peer, bytes.length);
+    this.synced++;
+    this.bytes += bytes.length;
+    this.o.metrics?.recordSyncedLoad(bytes.length);
+  }
+
+  /** Tries the load's peers in turn until one serves verified data; false when none could. */
+  private async syncLoad(load: bigint): Promise<boolean> {
+    const tried = new Set<Peer>();
+    for (;;) {
+      const peer = this.o.pool.candidates(load, tried)[0];
+      if (peer === undefined) return false;
+      tried.add(peer);
+      const release = await this.o.pool.acquire(peer);
+      if (release === null) continue;
+      try {
+        await this.syncFrom(peer, load);
+        return true;
+      } catch (e) {
+        if (e instanceof LoadRejected) {
+          this.reject(e.reason);
+          if (e.reason === 'mismatch') this.o.pool.failed(peer, 'mismatch', e.message);
+          else this.o.log.info(`peer ${peer.url}: ${e.message}`);
+        } else if (e instanceof PeerError) {
+          this.reject(e.reason);
+          // A peer that lacks a load is not at fault; anything else backs it off.
+          if (e.reason !== 'missing') this.o.pool.failed(peer, e.reason, `load ${load}: ${e.message}`);
+        } else throw e;
+      } finally {
+        release();
+      }
+    }
+  }
+
+  /**
+   * One pass: probes peers that are due, then syncs the held, complete, missing loads of the next
+   * window with bounded concurrency. Returns the number of loads stored.
+   */
+  async step(signal?: AbortSignal, beat?: () => void): Promise<number> {
+    await this.o.pool.probeDue();
+    beat?.();
+    this.o.metrics?.setSyncPeers(this.o.pool.counts());
+    const complete = this.o.tree.length() / LOAD;
+    const window = BigInt(this.o.window ?? 4096);
+    const todo: bigint[] = [];
+    let wanted = 0;
+    let stored = 0;
+    let low = this.low;
+    let lowFixed = false;
+    for (let l = 0n; l < complete; l++) {
+      if (!this.o.holds(l)) continue;
+      wanted++;
+      if (l < this.low || this.o.store.isLoadComplete(l)) {
+        stored++;
+        if (!lowFixed) low = l + 1n;
+        continue;
+      }
+      lowFixed = true;
+      if (BigInt(todo.length) < window) todo.push(l);
+      // Past the window only the counts matter; skip the rest quickly.
+    }
+    this.low = low;
+    this.wanted = wanted;
+    this.stored = stored;
+    let done = 0;
+    let unavailable = 0;
+    const queue = todo.filter((l) => this.o.pool.anyCouldServe(l));
+    unavailable += todo.length - queue.length;
+    const workers = Math.max(1, Math.min(queue.length, 16));
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (;;) {
+          if (signal?.aborted) return;
+          const l = queue.shift();
+          if (l === undefined) return;
+          if (await this.syncLoad(l)) done++;
+          else unavailable++;
+          beat?.();
+        }
+      })
+    );
+    this.unavailable = unavailable;
+    this.stored += done;
+    this.o.metrics?.setSyncPeers(this.o.pool.counts());
+    return done;
+  }
+}
