@@ -207,7 +207,7 @@ test('mine runs with the loader environment the benchmarks measured (128 pool th
   writeMinerConfig(cfg, chain, data);
   const env = { ...process.env };
   for (const k of ['UV_THREADPOOL_SIZE', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_']) delete env[k];
-  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0'], { env });
+  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0', '--rpc-address', '127.0.0.1:0'], { env });
   const line = await run.waitFor(/store reads: /, 45_000);
   assert.match(line, /store reads: 128 libuv pool threads, malloc thresholds raised$/);
   await run.waitFor(/dashboard on/, 45_000);
@@ -223,7 +223,7 @@ test('mine: when its launcher is killed (kill -9), the re-executed miner dies to
   writeMinerConfig(cfg, chain, data);
   const env = { ...process.env };
   delete env['MALLOC_MMAP_THRESHOLD_'];
-  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0'], { env });
+  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0', '--rpc-address', '127.0.0.1:0'], { env });
   await run.waitFor(/dashboard on/, 45_000);
   const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
   assert.equal(kids.length, 1, `children of the launcher: ${kids.join(',')}`);

@@ -329,8 +329,18 @@ export const mineCommand: CommandModule<object, MineArgs> = {
       metricsAddress: args['metrics-address'],
       rpcAddress: args['rpc-address'],
       health: healthSettings(args),
-    }).finally(offEarly);
-    if (interrupted) return service.stop();
-    await runUntilStopped(service);
+    }).catch((e: unknown) => {
+      offEarly();
+      throw e;
+    });
+    if (interrupted) {
+      offEarly();
+      return service.stop();
+    }
+    // The running handler is in place before the early one goes: with no SIGINT listener at all,
+    // even for an instant, a Ctrl+C would kill the process without its clean stop.
+    const running = runUntilStopped(service);
+    offEarly();
+    await running;
   },
 };
