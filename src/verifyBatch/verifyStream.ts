@@ -1,8 +1,9 @@
 /**
  * Verifies a stream of inputs and hands back one result per input, in input order. Small inputs
- * (fewer than one chunk) run on the calling thread; larger ones go in chunks to a pool of worker
- * threads (verifyWorker.ts), at most two chunks in flight per worker, so memory stays bounded
- * however long stdin is.
+ * (fewer than one chunk) run on the calling thread; larger ones go in chunks round-robin to the
+ * calling thread and `threads − 1` worker threads (verifyWorker.ts), at most two chunks in flight
+ * per thread, so memory stays bounded however long stdin is. The calling thread takes its share
+ * because feeding the workers costs it little: one isolate fewer to start and to schedule.
  */
 import { availableParallelism } from 'node:os';
 import { RpcWorker } from '../workerRpc/workerRpc.js';
@@ -50,7 +51,8 @@ export async function verifyStream(items: AsyncIterable<BatchItem> | Iterable<Ba
     return count;
   }
 
-  const pool = Array.from({ length: threads }, (_, i) => new RpcWorker<BatchItem[], ItemResult[]>(new URL('./verifyWorker.js', import.meta.url), `verify ${i}`));
+  const hashes = wasmHashes();
+  const pool = Array.from({ length: threads - 1 }, (_, i) => new RpcWorker<BatchItem[], ItemResult[]>(new URL('./verifyWorker.js', import.meta.url), `verify ${i}`));
   try {
     await Promise.all(pool.map((w) => w.ready));
     // Chunks are dispatched round-robin and drained in order: the oldest in flight is awaited first.
@@ -63,11 +65,17 @@ export async function verifyStream(items: AsyncIterable<BatchItem> | Iterable<Ba
       count += results.length;
     };
     for (let chunk = first; chunk.length > 0; chunk = await nextChunk()) {
-      const w = pool[next++ % pool.length]!;
-      const results = w.call(chunk);
-      results.catch(() => undefined); // awaited in order by drainOne; no unhandled rejection meanwhile
+      const slot = next++ % threads;
+      let results: Promise<ItemResult[]>;
+      if (slot === pool.length) {
+        // The calling thread's turn: the workers hold their queued chunks meanwhile.
+        results = Promise.resolve(chunk.map((item) => verifyItem(item, hashes)));
+      } else {
+        results = pool[slot]!.call(chunk);
+        results.catch(() => undefined); // awaited in order by drainOne; no unhandled rejection meanwhile
+      }
       inFlight.push({ items: chunk, results });
-      if (inFlight.length >= 2 * pool.length) await drainOne();
+      if (inFlight.length >= 2 * threads) await drainOne();
     }
     while (inFlight.length > 0) await drainOne();
     return count;

@@ -36,7 +36,9 @@ const HEAVY = [
   /node_modules\/prom-client\//,
   /node_modules\/smol-toml\//,
   /node_modules\/@foundry-rs\//,
-  /^dist\/src\/(chain|gpu|metrics|miner|store|config|devnet|health|backend|ec|erasure|selftest)\//,
+  /^dist\/src\/(chain|gpu|metrics|miner|store|config|devnet|health|ec|erasure|selftest|sync)\//,
+  // Of the backends, only the wasm PoRA code the verifier hashes with.
+  /^dist\/src\/backend\/(?!wasmPora\.js)/,
   /^dist\/src\/cli\/cmds\/(?!verify\.js)/,
   /^node:(http|worker_threads|net)$/,
 ];
