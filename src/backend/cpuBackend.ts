@@ -15,7 +15,7 @@ import { qualityBound, rangeDigest, targetScaleX64 } from '../core/recallRange.j
 import { recheckHitOnCpu } from './recheck.js';
 import { MAX_PAD_SLOTS, WasmPora } from './wasmPora.js';
 import type { ResidentView, WasmJob } from './wasmPora.js';
-import type { ErrorReply, PadsReply, ResidentReply, ScanItem, ScanReply, WorkerRequest } from './cpuWorker.js';
+import type { ErrorReply, PadsReply, ResidentReply, ScanItem, ScanReply, SealReply, WorkerRequest } from './cpuWorker.js';
 import type {
   Hit,
   LoadSource,
@@ -39,7 +39,7 @@ export interface CpuBackendOptions {
   cpuPercentage?: number;
 }
 
-type Reply = ResidentReply | PadsReply | ScanReply;
+type Reply = ResidentReply | PadsReply | ScanReply | SealReply;
 /** A request before the pool numbers it (Omit distributed over the union). */
 type Request = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
 
@@ -339,10 +339,22 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
     },
 
     async seal(inputs: SealInput[], mode: 'seal' | 'unseal'): Promise<Uint8Array[]> {
-      // pora.wasm's keccak chain: ~30x faster than core/ per seal, on the calling thread.
-      local ??= new WasmPora();
-      const w = local;
-      return inputs.map((x) => w.sealOne(x.data, x.minerId, x.sealContextDigest, x.startSector, mode));
+      // pora.wasm's keccak chain (~30x faster than core/), spread over the worker pool: one share
+      // per worker, so a load's 64 seals use every core. A small batch stays on the calling thread.
+      if (inputs.length < 2 * pool.length || disposed) {
+        local ??= new WasmPora();
+        const w = local;
+        return inputs.map((x) => w.sealOne(x.data, x.minerId, x.sealContextDigest, x.startSector, mode));
+      }
+      const share = Math.ceil(inputs.length / pool.length);
+      const stop = new Int32Array(new SharedArrayBuffer(4));
+      const parts = await Promise.all(
+        pool.map((w, k) => {
+          const items = inputs.slice(k * share, (k + 1) * share).map((x) => ({ data: x.data, minerId: x.minerId, sealContextDigest: x.sealContextDigest, startSector: x.startSector }));
+          return items.length === 0 ? Promise.resolve({ id: 0, sealed: [] } as SealReply) : w.call<SealReply>({ type: 'seal', mode, items, stop });
+        })
+      );
+      return parts.flatMap((p) => p.sealed);
     },
 
     async dispose(): Promise<void> {

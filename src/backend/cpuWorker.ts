@@ -56,7 +56,21 @@ export interface ScanRequest {
   cpuPercentage: number;
 }
 
-export type WorkerRequest = ResidentRequest | PadsRequest | ScanRequest;
+/** Seals (or unseals) a share of a `seal()` batch: sealing spreads over the pool, not the main thread. */
+export interface SealRequest {
+  type: 'seal';
+  id: number;
+  mode: 'seal' | 'unseal';
+  items: { data: Uint8Array; minerId: Uint8Array; sealContextDigest: Uint8Array; startSector: bigint }[];
+  stop: Int32Array;
+}
+
+export interface SealReply {
+  id: number;
+  sealed: Uint8Array[];
+}
+
+export type WorkerRequest = ResidentRequest | PadsRequest | ScanRequest | SealRequest;
 
 export interface ResidentReply {
   id: number;
@@ -104,7 +118,7 @@ function throttle(stop: Int32Array, cpuPercentage: number): void {
   if (sleepMs > 0) Atomics.wait(stop, 0, 0, sleepMs);
 }
 
-function handle(msg: WorkerRequest): ResidentReply | PadsReply | ScanReply {
+function handle(msg: WorkerRequest): ResidentReply | PadsReply | ScanReply | SealReply {
   busySince = performance.now();
   const stopped = (): boolean => Atomics.load(msg.stop, 0) !== 0;
   switch (msg.type) {
@@ -126,6 +140,11 @@ function handle(msg: WorkerRequest): ResidentReply | PadsReply | ScanReply {
       }
       busyMs += performance.now() - busySince;
       return { id: msg.id, recalls };
+    }
+    case 'seal': {
+      const sealed = msg.items.map((x) => wasm.sealOne(x.data, x.minerId, x.sealContextDigest, x.startSector, msg.mode));
+      busyMs += performance.now() - busySince;
+      return { id: msg.id, sealed };
     }
     case 'scan': {
       const hits: ScanReply['hits'] = [];

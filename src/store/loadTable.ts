@@ -58,7 +58,8 @@ export class LoadTable {
   #partial = new Map<number, Uint8Array>();
   #partialCount = new Map<number, number>();
   #zeroMaps = new Map<number, Uint8Array>();
-  #sealable: (loadIndex: bigint) => boolean;
+  /** null: every load is sealable. */
+  #sealable: ((loadIndex: bigint) => boolean) | null;
   knownSectors = 0;
   sealedSeals = 0;
   completeLoads = 0;
@@ -68,7 +69,7 @@ export class LoadTable {
   #pendingFrom = 0;
 
   /** `sealable`: whether the sealer will seal this load (its shard); default all. */
-  constructor(sealable: (loadIndex: bigint) => boolean = () => true, image?: LoadTableImage) {
+  constructor(sealable: ((loadIndex: bigint) => boolean) | null = null, image?: LoadTableImage) {
     this.#sealable = sealable;
     if (image === undefined) {
       // Flow sector 0 is the placeholder leaf: it has no data, so it is known (as zeros) from the start.
@@ -302,7 +303,9 @@ export class LoadTable {
 
   #updatePending(L: number): void {
     const f = this.#flags[L]!;
-    const want = (f & LoadFlag.COMPLETE) !== 0 && this.sealedMask(L) !== (1n << 64n) - 1n && this.#sealable(BigInt(L));
+    // Numbers only (no bigint per load): this runs for every load when a checkpoint is read.
+    const full = this.#sealed[2 * L] === 0xffffffff && this.#sealed[2 * L + 1] === 0xffffffff;
+    const want = (f & LoadFlag.COMPLETE) !== 0 && !full && (this.#sealable === null || this.#sealable(BigInt(L)));
     const has = (f & LoadFlag.PENDING) !== 0;
     if (want === has) return;
     if (want) {

@@ -38,6 +38,9 @@ const META_SLOT = 64;
 const GAP_BYTES = 16;
 const META_MAGIC = Buffer.from('ZGFLOWTR', 'latin1').readBigUInt64LE(0);
 const fdatasyncAsync = promisify(fdatasync);
+/** Nodes per cached page (4 KiB) and pages cached (1 MiB). */
+const PAGE_NODES = 128;
+const CACHE_PAGES = 256;
 
 function allZero(b: Uint8Array): boolean {
   for (let k = 0; k < b.length; k++) if (b[k] !== 0) return false;
@@ -50,7 +53,8 @@ class FileNodeStorage implements FlowNodeStorage {
   readonly #fds: number[] = [];
   /** Nodes set since the last flush, per level (reads see them first). */
   readonly #dirty = new Map<number, Map<number, Uint8Array>>();
-  readonly #buf = new Uint8Array(HASH);
+  /** Recently read pages by (level, page): a bounded LRU (Map order). */
+  readonly #cache = new Map<number, Uint8Array>();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -70,9 +74,26 @@ class FileNodeStorage implements FlowNodeStorage {
     const d = this.#dirty.get(h)?.get(i);
     if (d !== undefined) return d;
     if (h === 0 && i === 0) return FLOW_LEAF_ZERO;
-    const n = readSync(this.#fd(h), this.#buf, 0, HASH, i * HASH);
-    if (n < HASH || allZero(this.#buf)) return undefined;
-    return this.#buf.slice();
+    const page = this.#page(h, Math.floor(i / PAGE_NODES));
+    const at = (i % PAGE_NODES) * HASH;
+    const v = page.subarray(at, at + HASH);
+    return allZero(v) ? undefined : v.slice();
+  }
+
+  /** A 4 KiB page of nodes, from a small cache (appends and neighbouring proofs reuse pages). */
+  #page(h: number, p: number): Uint8Array {
+    const key = h * 2 ** 47 + p;
+    let page = this.#cache.get(key);
+    if (page !== undefined) {
+      this.#cache.delete(key); // most recently used last
+      this.#cache.set(key, page);
+      return page;
+    }
+    page = new Uint8Array(PAGE_NODES * HASH);
+    readSync(this.#fd(h), page, 0, page.length, p * page.length); // past the end reads as zeros (unknown)
+    this.#cache.set(key, page);
+    if (this.#cache.size > CACHE_PAGES) this.#cache.delete(this.#cache.keys().next().value!);
+    return page;
   }
 
   set(h: number, i: number, v: Uint8Array): void {
@@ -98,6 +119,11 @@ class FileNodeStorage implements FlowNodeStorage {
         for (let m = k; m < e; m++) run.set(nodes.get(idx[m]!)!, (m - k) * HASH);
         let done = 0;
         while (done < run.length) done += writeSync(fd, run, done, run.length - done, idx[k]! * HASH + done);
+        // Cached pages now disagree with the file: update them in place.
+        for (let m = k; m < e; m++) {
+          const page = this.#cache.get(h * 2 ** 47 + Math.floor(idx[m]! / PAGE_NODES));
+          if (page !== undefined) page.set(nodes.get(idx[m]!)!, (idx[m]! % PAGE_NODES) * HASH);
+        }
         k = e;
       }
       touched.push(fd);

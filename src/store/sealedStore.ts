@@ -191,7 +191,7 @@ export class SealedStore {
       const contexts = await open_('contexts.bin');
       const roots = await open_('roots.bin');
       const checkpoint = await readCheckpoint(dir, opts.minerId);
-      const sealable = opts.sealable ?? (() => true);
+      const sealable = opts.sealable ?? null;
       const table = checkpoint === null ? new LoadTable(sealable) : new LoadTable(sealable, checkpoint.image);
       const size = (await journal.stat()).size;
 
@@ -657,6 +657,15 @@ export class SealedStore {
     const treeLength = this.flowTree.length();
     const recorded: bigint[] = [];
     const tree: { loadIndex: bigint; loadRoot: Uint8Array }[] = [];
+    let run: Uint8Array[][] = [];
+    let runStart = 0n;
+    const flushRun = async (): Promise<void> => {
+      if (run.length === 0) return;
+      const buf = new Uint8Array(run.length * ROOTS_PER_LOAD_BYTES);
+      run.forEach((sealRoots, k) => sealRoots.forEach((r, i) => buf.set(r, k * ROOTS_PER_LOAD_BYTES + i * ROOT_BYTES)));
+      await writeAll(this.#roots, buf, Number(runStart) * ROOTS_PER_LOAD_BYTES);
+      run = [];
+    };
     for (const L of loads) {
       const inTree = (L + 1n) * SECTORS_PER_LOAD_N <= treeLength;
       if (this.#table.isZeroLoad(Number(L)) && L !== 0n) {
@@ -665,12 +674,14 @@ export class SealedStore {
         continue;
       }
       const roots = given?.get(L) ?? hashLoad(L, await this.#readRawLoad(L));
-      const buf = new Uint8Array(ROOTS_PER_LOAD_BYTES);
-      roots.sealRoots.forEach((r, i) => buf.set(r, i * ROOT_BYTES));
-      await writeAll(this.#roots, buf, Number(L) * ROOTS_PER_LOAD_BYTES);
+      // Consecutive loads' roots go out in one write.
+      if (run.length > 0 && L !== runStart + BigInt(run.length)) await flushRun();
+      if (run.length === 0) runStart = L;
+      run.push(roots.sealRoots);
       if (inTree) tree.push({ loadIndex: L, loadRoot: roots.loadRoot });
       recorded.push(L);
     }
+    await flushRun();
     if (recorded.length > 0) await this.#roots.datasync();
     await this.flowTree.recordLoads(tree);
     if (recorded.length === 0) return;

@@ -287,3 +287,18 @@ test('backend factory: cpu gives the CPU pool; auto skips software GPUs; gpu ope
     }
   }
 });
+
+test('seal(): a batch spread over the worker pool equals core seal/unseal for every input, in order', async () => {
+  const rnd = prng(77);
+  const backend = await createCpuBackend({ threads: 2 });
+  try {
+    const inputs = Array.from({ length: 13 }, (_, i) => ({ minerId: rnd(32), sealContextDigest: rnd(32), startSector: BigInt(i) * 16n + 1024n, data: rnd(4096) }));
+    const sealed = await backend.seal(inputs, 'seal');
+    assert.equal(sealed.length, inputs.length);
+    inputs.forEach((x, i) => assert.deepEqual(sealed[i], seal(x.data, x.minerId, x.sealContextDigest, x.startSector), `input ${i}`));
+    const plain = await backend.seal(inputs.map((x, i) => ({ ...x, data: sealed[i]! })), 'unseal');
+    inputs.forEach((x, i) => assert.deepEqual(plain[i], x.data, `input ${i} unsealed`));
+  } finally {
+    await backend.dispose();
+  }
+});

@@ -12,6 +12,7 @@ import { checkBenchRangeMiB } from '../inputLimits.js';
 import { benchSealCommand } from './benchSeal.js';
 import { benchLoaderCommand } from './benchLoader.js';
 import { benchEcCommand } from './benchEc.js';
+import { benchStoreCommand } from './benchStore.js';
 import { benchVerifyCommand } from './benchVerify.js';
 import type { PoraBackend } from '../../backend/backend.js';
 import { measureHashrate, syntheticResidentSource, type HashrateResult } from '../../backend/hashrate.js';
@@ -92,6 +93,7 @@ export const BENCH_SUBCOMMANDS: CommandModule<object, never>[] = [
   benchSealCommand as unknown as CommandModule<object, never>,
   benchLoaderCommand as unknown as CommandModule<object, never>,
   benchEcCommand as unknown as CommandModule<object, never>,
+  benchStoreCommand as unknown as CommandModule<object, never>,
   benchVerifyCommand as unknown as CommandModule<object, never>,
 ];
 
