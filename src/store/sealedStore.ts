@@ -341,24 +341,41 @@ export class SealedStore {
    * the given seal roots and records the load root in the flow tree, without hashing it again.
    */
   writeVerifiedLoad(loadIndex: bigint, bytes: Uint8Array, roots: LoadRoots): Promise<void> {
-    if (bytes.length !== BYTES_PER_LOAD) throw new RangeError(`writeVerifiedLoad: ${bytes.length} bytes is not one load (${BYTES_PER_LOAD})`);
-    if (roots.sealRoots.length !== SEALS_PER_LOAD || roots.loadRoot.length !== ROOT_BYTES || roots.sealRoots.some((r) => r.length !== ROOT_BYTES))
-      throw new RangeError('writeVerifiedLoad: roots must be one 32-byte load root and 64 32-byte seal roots');
-    if (loadIndex < 0n) throw new RangeError(`writeVerifiedLoad: load ${loadIndex} is negative`);
-    const start = loadIndex * SECTORS_PER_LOAD_N;
-    checkSector(start + SECTORS_PER_LOAD_N);
+    return this.writeVerifiedLoads([{ loadIndex, bytes, roots }]);
+  }
+
+  /**
+   * `writeVerifiedLoad` for several loads with one group commit: all data, one fdatasync, then
+   * one journal append (peer sync writes what arrived while the previous batch was syncing).
+   * Nothing is written when any load disagrees with the flow tree.
+   */
+  writeVerifiedLoads(items: readonly { loadIndex: bigint; bytes: Uint8Array; roots: LoadRoots }[]): Promise<void> {
+    for (const { loadIndex, bytes, roots } of items) {
+      if (bytes.length !== BYTES_PER_LOAD) throw new RangeError(`writeVerifiedLoad: ${bytes.length} bytes is not one load (${BYTES_PER_LOAD})`);
+      if (roots.sealRoots.length !== SEALS_PER_LOAD || roots.loadRoot.length !== ROOT_BYTES || roots.sealRoots.some((r) => r.length !== ROOT_BYTES))
+        throw new RangeError('writeVerifiedLoad: roots must be one 32-byte load root and 64 32-byte seal roots');
+      if (loadIndex < 0n) throw new RangeError(`writeVerifiedLoad: load ${loadIndex} is negative`);
+      checkSector(loadIndex * SECTORS_PER_LOAD_N + SECTORS_PER_LOAD_N);
+    }
     return this.#serial(async () => {
-      const runs = this.#table.unknownRuns(start, start + SECTORS_PER_LOAD_N);
-      if (runs.length === 0) return;
-      const known = await this.flowTree.node(LOAD_LEVEL, loadIndex);
-      if (known !== null && !equalBytes(known, roots.loadRoot))
-        throw new MinerError('STORE_ERROR', `load ${loadIndex}: root ${toHex(roots.loadRoot)} disagrees with the flow tree's ${toHex(known)}; nothing written`);
-      for (const [from, to] of runs) {
-        const part = bytes.subarray(Number(from - start) * BYTES_PER_SECTOR, Number(to - start) * BYTES_PER_SECTOR);
-        await writeAll(this.#raw, part, Number(from) * BYTES_PER_SECTOR);
+      const allRuns: [bigint, bigint][] = [];
+      const given = new Map<bigint, LoadRoots>();
+      const writes: { part: Uint8Array; at: number }[] = [];
+      for (const { loadIndex, bytes, roots } of items) {
+        const start = loadIndex * SECTORS_PER_LOAD_N;
+        const runs = this.#table.unknownRuns(start, start + SECTORS_PER_LOAD_N);
+        if (runs.length === 0 || given.has(loadIndex)) continue;
+        const known = await this.flowTree.node(LOAD_LEVEL, loadIndex);
+        if (known !== null && !equalBytes(known, roots.loadRoot))
+          throw new MinerError('STORE_ERROR', `load ${loadIndex}: root ${toHex(roots.loadRoot)} disagrees with the flow tree's ${toHex(known)}; nothing written`);
+        for (const [from, to] of runs) writes.push({ part: bytes.subarray(Number(from - start) * BYTES_PER_SECTOR, Number(to - start) * BYTES_PER_SECTOR), at: Number(from) * BYTES_PER_SECTOR });
+        allRuns.push(...runs);
+        given.set(loadIndex, roots);
       }
+      if (allRuns.length === 0) return;
+      for (const w of writes) await writeAll(this.#raw, w.part, w.at);
       await this.#raw.datasync();
-      await this.#markKnown(runs, RecordType.KNOWN, new Map([[loadIndex, roots]]));
+      await this.#markKnown(allRuns, RecordType.KNOWN, given);
     });
   }
 

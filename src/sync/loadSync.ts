@@ -30,6 +30,8 @@ export interface SyncStore {
   isLoadComplete(loadIndex: bigint): boolean;
   /** Stores a load whose roots the caller checked against the chain; durable when it resolves. */
   writeVerifiedLoad(loadIndex: bigint, bytes: Uint8Array, roots: LoadRootsOut): Promise<void>;
+  /** Several at once with one durable commit (group commit), when the store offers it. */
+  writeVerifiedLoads?(items: readonly { loadIndex: bigint; bytes: Uint8Array; roots: LoadRootsOut }[]): Promise<void>;
 }
 
 /** Metric hooks (metrics/ implements them; cli/ passes them in). */
@@ -90,8 +92,39 @@ export class LoadSync {
   private wanted = 0;
   private stored = 0;
 
+  /** Verified loads waiting for the next group commit, and whether one is running. */
+  private queued: { loadIndex: bigint; bytes: Uint8Array; roots: LoadRootsOut; done: (e?: unknown) => void }[] = [];
+  private committing = false;
+
   constructor(o: LoadSyncOptions) {
     this.o = o;
+  }
+
+  /**
+   * Stores a verified load. With `writeVerifiedLoads`, loads verified while a commit is running
+   * wait for the next one and go in together: one fdatasync per batch, not per load.
+   */
+  private write(loadIndex: bigint, bytes: Uint8Array, roots: LoadRootsOut): Promise<void> {
+    const many = this.o.store.writeVerifiedLoads?.bind(this.o.store);
+    if (!many) return this.o.store.writeVerifiedLoad(loadIndex, bytes, roots);
+    const p = new Promise<void>((resolve, reject) => this.queued.push({ loadIndex, bytes, roots, done: (e) => (e === undefined ? resolve() : reject(e)) }));
+    if (!this.committing) {
+      this.committing = true;
+      void (async () => {
+        while (this.queued.length > 0) {
+          const batch = this.queued.splice(0, 64);
+          try {
+            await many(batch);
+            for (const b of batch) b.done();
+          } catch (e) {
+            // One bad load must not fail the others: retry them one by one.
+            for (const b of batch) await this.o.store.writeVerifiedLoad(b.loadIndex, b.bytes, b.roots).then(() => b.done(), (err: unknown) => b.done(err ?? e));
+          }
+        }
+        this.committing = false;
+      })();
+    }
+    return p;
   }
 
   private reject(reason: string): void {
@@ -188,7 +221,7 @@ export class LoadSync {
     const roots = this.o.hashLoad(load, bytes);
     const proven = await this.verify(peer, load, roots.loadRoot);
     if (this.o.store.isLoadComplete(load)) return; // stored meanwhile (upload, follower)
-    await this.o.store.writeVerifiedLoad(load, bytes, roots);
+    await this.write(load, bytes, roots);
     // Bottom-up, so each recorded node climbs through the ones before it to the anchor.
     if (this.o.tree.recordNode) for (const [k, i, v] of proven) if ((await this.o.tree.node(k, i)) === null) await this.o.tree.recordNode(k, i, v);
     this.o.pool.succeeded(peer, bytes.length);

@@ -11,6 +11,7 @@ import { backendOptions, openBackend, type BackendArgs } from '../backendOptions
 import { checkBenchRangeMiB } from '../inputLimits.js';
 import { benchSealCommand } from './benchSeal.js';
 import { benchLoaderCommand } from './benchLoader.js';
+import { benchSyncCommand } from './benchSync.js';
 import { benchEcCommand } from './benchEc.js';
 import { benchStoreCommand } from './benchStore.js';
 import { benchVerifyCommand } from './benchVerify.js';
@@ -95,6 +96,7 @@ export const BENCH_SUBCOMMANDS: CommandModule<object, never>[] = [
   benchEcCommand as unknown as CommandModule<object, never>,
   benchStoreCommand as unknown as CommandModule<object, never>,
   benchVerifyCommand as unknown as CommandModule<object, never>,
+  benchSyncCommand as unknown as CommandModule<object, never>,
 ];
 
 export const benchCommand: CommandModule = {

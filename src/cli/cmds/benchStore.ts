@@ -6,7 +6,8 @@
  * pays: open time, RSS after open, the median Merkle proof of 100 random answers, one idle
  * sealer + follower tick, one /status. Ingest (hash once + store) and CPU sealing are measured on
  * real random data beside it. One JSON line: loads, buildSeconds, openSeconds, rssBytes,
- * proofMillis, tickMillis, statusMillis, ingestMBps, sealMBps, sealMBpsPerCore, machine, commit.
+ * proofMillis, tickMillis, statusMillis, ingestMBps, sealMBps, sealMBpsPerCore, ingestMBPerCpuSecond,
+ * sealMBPerCpuSecond (MB per CPU-second used: what a core gives when it is not shared), machine, commit.
  *
  * The tick runs against an idle chain (no new block, no epoch range): the miner's own cost per
  * tick, without RPC latency.
@@ -148,7 +149,7 @@ async function measureOpen(dir: string): Promise<Record<string, number>> {
 }
 
 /** Storing + root-hashing real random data the follower's way (hashFile once, writeSubmission), MB/s. */
-async function measureIngest(mib: number): Promise<number> {
+async function measureIngest(mib: number): Promise<{ mbps: number; perCpuSecond: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'zg-bench-ingest-'));
   try {
     const store = await SealedStore.open(dir, { minerId: MINER_ID });
@@ -156,6 +157,7 @@ async function measureIngest(mib: number): Promise<number> {
     const heights = splitNodes(paddedChunks(fileBytes));
     const files = Math.max(1, Math.round((mib << 20) / fileBytes));
     const data = Array.from({ length: Math.min(files, 4) }, () => new Uint8Array(randomBytes(fileBytes)));
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let f = 0; f < files; f++) {
       const start = BigInt(f + 1) * 64n * SECTORS_PER_LOAD_N;
@@ -165,15 +167,16 @@ async function measureIngest(mib: number): Promise<number> {
       await store.writeSubmission(start, start + 64n * SECTORS_PER_LOAD_N, bytes, roots);
     }
     const secs = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(c0);
     await store.close();
-    return (files * fileBytes) / 1e6 / secs;
+    return { mbps: (files * fileBytes) / 1e6 / secs, perCpuSecond: (files * fileBytes) / 1e6 / cpu };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** CPU sealing through the backend the sealer uses (its worker pool), on random data, MB/s (and the threads it used). */
-async function measureSeal(): Promise<{ mbps: number; threads: number }> {
+async function measureSeal(): Promise<{ mbps: number; threads: number; perCpuSecond: number }> {
   const threads = cpus().length;
   const backend = await createCpuBackend({ cpuPercentage: 100, threads });
   try {
@@ -185,16 +188,23 @@ async function measureSeal(): Promise<{ mbps: number; threads: number }> {
     }));
     await backend.seal(inputs.slice(0, 16), 'seal');
     let bytes = 0;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     do {
       await backend.seal(inputs, 'seal');
       bytes += inputs.length * BYTES_PER_SEAL;
     } while (performance.now() - t0 < 3000);
     // seal() spreads each batch over the worker pool: one thread per core.
-    return { mbps: bytes / 1e6 / ((performance.now() - t0) / 1000), threads };
+    return { mbps: bytes / 1e6 / ((performance.now() - t0) / 1000), threads, perCpuSecond: bytes / 1e6 / cpuSeconds(c0) };
   } finally {
     await backend.dispose();
   }
+}
+
+/** CPU seconds (user + system, every thread of this process) since `c0`. */
+function cpuSeconds(c0: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1e6;
 }
 
 function child(dir: string): Promise<Record<string, number>> {
@@ -237,16 +247,19 @@ export const benchStoreCommand: CommandModule<object, BenchStoreArgs> = {
       const buildSeconds = (performance.now() - t0) / 1000;
       log(`bench store: built ${loads} loads in ${buildSeconds.toFixed(1)} s; opening it in a fresh process`);
       const opened = await child(dir);
-      const ingestMBps = await measureIngest(args['ingest-mib']);
+      const ingest = await measureIngest(args['ingest-mib']);
       const seal = await measureSeal();
       const out = {
         bench: 'store',
         loads,
         buildSeconds,
         ...opened,
-        ingestMBps,
+        ingestMBps: ingest.mbps,
         sealMBps: seal.mbps,
         sealMBpsPerCore: seal.mbps / seal.threads,
+        // MB per CPU-second this process used (all threads): the rate a core gives when it is not shared.
+        ingestMBPerCpuSecond: ingest.perCpuSecond,
+        sealMBPerCpuSecond: seal.perCpuSecond,
         machine: `${cpus()[0]?.model.trim() ?? 'CPU'} x${cpus().length}`,
         commit: gitCommit(),
       };
