@@ -60,6 +60,11 @@ export const COMMANDS: readonly CommandRow[] = [
     load: async () => (await import('./cmds/ec.js')).ecCommand,
   },
   {
+    command: 'store <action>',
+    describe: 'Check the data dir for damage (check), or repair it (repair): sealed loads re-hashed against their roots, roots, follower state',
+    load: async () => (await import('./cmds/store.js')).storeCommand,
+  },
+  {
     command: 'serve',
     describe: 'Serve the storage node zgs JSON-RPC (SDK uploads/downloads, data for other miners) from a data dir, without mining',
     load: async () => (await import('./cmds/serve.js')).serveCommand,

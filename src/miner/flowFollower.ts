@@ -21,6 +21,26 @@ interface FollowerState {
   pending: { txSeq: string; startPos: string; lengthSectors: string; sizeBytes: string; nodes: { root: string; height: number }[] }[];
 }
 
+const isDecimal = (v: unknown): v is string => typeof v === 'string' && /^\d+$/.test(v);
+
+/** The follower state in `text`, or null when it is not one (garbled, truncated, wrong shape). */
+export function parseFollowerState(text: string): FollowerState | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const s = v as FollowerState;
+  if (typeof v !== 'object' || v === null || !Number.isSafeInteger(s.nextBlock) || s.nextBlock < 0 || !isDecimal(s.flowEnd) || !Array.isArray(s.pending)) return null;
+  const okPending = s.pending.every(
+    (p) =>
+      typeof p === 'object' && p !== null && isDecimal(p.txSeq) && isDecimal(p.startPos) && isDecimal(p.lengthSectors) && isDecimal(p.sizeBytes) &&
+      Array.isArray(p.nodes) && p.nodes.every((n) => typeof n === 'object' && n !== null && typeof n.root === 'string' && /^[0-9a-f]{64}$/.test(n.root) && Number.isInteger(n.height))
+  );
+  return okPending ? s : null;
+}
+
 /** How many blocks one eth_getLogs asks for. */
 const LOG_SPAN = 5000;
 
@@ -68,12 +88,19 @@ export class FlowFollower {
 
   private async loadState(): Promise<FollowerState> {
     if (this.state) return this.state;
+    let text: string | null = null;
     try {
-      this.state = JSON.parse(await readFile(this.o.stateFile, 'utf8')) as FollowerState;
+      text = await readFile(this.o.stateFile, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
     }
+    const parsed = text === null ? null : parseFollowerState(text);
+    if (text !== null && parsed === null) {
+      // A garbled state file must not stop flow following for good: everything in it can be read
+      // from the chain again (stored data is kept; a repeated event is ignored by the tree).
+      this.o.log.warn(`${this.o.stateFile} is damaged: rebuilding the follower state from the chain (Submit events from block ${this.o.fromBlock})`);
+    }
+    this.state = parsed ?? { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
     if (this.o.flowTree.length() === 1n && BigInt(this.state.flowEnd) > 0n) {
       // A store from before the flow tree (or one whose tree was deleted): read every Submit
       // event again so the tree holds them; stored data is not rewritten (known sectors are kept).

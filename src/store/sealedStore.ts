@@ -510,6 +510,57 @@ export class SealedStore {
     return out;
   }
 
+  /**
+   * Retracts seals of load L (an UNSEALED record): they are no longer mined, served or submitted,
+   * and the sealer seals them again. For seals that failed their check (store/scrub.ts).
+   */
+  retractSeals(loadIndex: bigint, mask: bigint): Promise<void> {
+    return this.#serial(async () => {
+      const m = this.sealedMask(loadIndex) & mask;
+      if (m === 0n) return;
+      await this.#append([{ type: RecordType.UNSEALED, a: loadIndex, b: m, digest: null }]);
+      this.#table.clearSealed(Number(loadIndex), m);
+    });
+  }
+
+  /**
+   * Re-derives the seal roots of complete load L from its raw bytes and rewrites them in roots.bin
+   * (a damaged or deleted roots.bin); returns them (null for a load that is not complete).
+   */
+  rederiveRoots(loadIndex: bigint): Promise<LoadRoots | null> {
+    let out: LoadRoots | null = null;
+    return this.#serial(async () => {
+      const L = Number(loadIndex);
+      if (!this.#table.isComplete(L)) return;
+      const roots = hashLoad(loadIndex, await this.#readRawLoad(loadIndex));
+      out = roots;
+      if (this.#table.isZeroLoad(L) && L !== 0) return;
+      const buf = new Uint8Array(ROOTS_PER_LOAD_BYTES);
+      roots.sealRoots.forEach((r, i) => buf.set(r, i * ROOT_BYTES));
+      await writeAll(this.#roots, buf, L * ROOTS_PER_LOAD_BYTES);
+      await this.#roots.datasync();
+      if (!this.#table.rootsValid(L)) {
+        await this.#append([{ type: RecordType.ROOTS, a: loadIndex, b: 0n, digest: null }]);
+        this.#table.setRootsValid(L);
+      }
+    }).then(() => out);
+  }
+
+  /** Complete loads whose roots.bin entry lies past the file's end (cheap start-up check). */
+  async loadsMissingRoots(): Promise<bigint[]> {
+    const size = (await this.#roots.stat()).size;
+    const out: bigint[] = [];
+    for (let i = 0; i < this.#table.loads; i++) {
+      if (this.#table.isComplete(i) && this.#table.rootsValid(i) && !(this.#table.isZeroLoad(i) && i !== 0) && (i + 1) * ROOTS_PER_LOAD_BYTES > size) out.push(BigInt(i));
+    }
+    return out;
+  }
+
+  /** One past the highest load index the store has touched (the scrub's range). */
+  get loadCount(): bigint {
+    return BigInt(this.#table.loads);
+  }
+
   /** The lowest complete load ≥ `from` that is sealable and not fully sealed, or null; O(1) when none is. */
   nextUnsealedLoad(from: bigint): bigint | null {
     const L = this.#table.nextPending(Number(from));

@@ -16,6 +16,7 @@ import { BYTES_PER_SECTOR, SECTORS_PER_LOAD, SECTORS_PER_SEGMENT, SECTORS_PER_SE
 import { equalBytes, toHex } from '../bytes.js';
 import { keccak256 } from '../core/hash.js';
 import { hashPair } from '../core/merkle.js';
+import { treeHeight } from '../core/flowTree.js';
 import { numChunks, paddedChunks, paddedSectorLeaves, promotingLevels, promotingProof } from '../core/fileRoot.js';
 import type { Bytes32 } from '../types.js';
 import { RawJson, RpcFault, RPC_SERVER_BUSY, boolParam, describe, hashParam, invalidParams, uintParam } from './jsonRpc.js';
@@ -379,7 +380,7 @@ export class ZgsNode {
       level = next;
       idx >>= 1;
     }
-    const height = treeHeightOf(len);
+    const height = len < 1n ? 0 : treeHeight(len);
     if (height < 10) throw invalidParams(`flow length ${len} is below one load`);
     sibs.push(...(await this.o.tree.proof(10, load, len)));
     const root = await this.o.tree.rootAt(len);
@@ -463,8 +464,3 @@ function invalidParamsThrow(reason: string): never {
   throw invalidParams(reason);
 }
 
-function treeHeightOf(len: bigint): number {
-  let h = 0;
-  while (1n << BigInt(h) < len) h++;
-  return h;
-}

@@ -15,6 +15,10 @@ import { randomBytes } from 'node:crypto';
 import { startTestChain, advanceEpoch, writeMinerConfig, type TestChain } from '../helpers/chain.js';
 import { alive, killAll, startCli } from '../helpers/cliProcess.js';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { FlowFollower } from '../../src/miner/flowFollower.js';
+import { SealedStore } from '../../src/store/sealedStore.js';
+import { bindMinerChain } from '../../src/chain/minerChain.js';
 import { DirDataSource } from '../../src/miner/dataSource.js';
 import { loadConfig } from '../../src/config/config.js';
 import { runUntilStopped, startMiningService } from '../../src/cli/cmds/mine.js';
@@ -203,7 +207,7 @@ test('mine runs with the loader environment the benchmarks measured (128 pool th
   writeMinerConfig(cfg, chain, data);
   const env = { ...process.env };
   for (const k of ['UV_THREADPOOL_SIZE', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_']) delete env[k];
-  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0'], { env });
+  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0', '--rpc-address', '127.0.0.1:0'], { env });
   const line = await run.waitFor(/store reads: /, 45_000);
   assert.match(line, /store reads: 128 libuv pool threads, malloc thresholds raised$/);
   await run.waitFor(/dashboard on/, 45_000);
@@ -219,7 +223,7 @@ test('mine: when its launcher is killed (kill -9), the re-executed miner dies to
   writeMinerConfig(cfg, chain, data);
   const env = { ...process.env };
   delete env['MALLOC_MMAP_THRESHOLD_'];
-  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0'], { env });
+  const run = startCli(['mine', '--config', cfg, '--backend', 'cpu', '--threads', '1', '--metrics-address', '127.0.0.1:0', '--rpc-address', '127.0.0.1:0'], { env });
   await run.waitFor(/dashboard on/, 45_000);
   const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
   assert.equal(kids.length, 1, `children of the launcher: ${kids.join(',')}`);
@@ -228,4 +232,32 @@ test('mine: when its launcher is killed (kill -9), the re-executed miner dies to
   const t0 = Date.now();
   while (alive(kids[0]!) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
   assert.equal(alive(kids[0]!), false, `the miner (pid ${kids[0]}) outlived its launcher`);
+});
+
+test('flow follower: a garbled follower.json is rebuilt from the chain with one warning (it stopped following for good)', { timeout: 60_000 }, async () => {
+  const data = join(dir, 'garbled');
+  mkdirSync(data, { recursive: true });
+  const stateFile = join(data, 'follower.json');
+  writeFileSync(stateFile, '{"nextBlock": 12, "flowEnd": "40\u0000\u0000');
+  const store = await SealedStore.open(join(data, 'store'), { minerId: new Uint8Array(32).fill(9) });
+  const warns: string[] = [];
+  const follower = new FlowFollower({
+    chain: bindMinerChain(chain.client),
+    store,
+    flowTree: store.flowTree,
+    source: new DirDataSource(join(data, 'files')),
+    stateFile,
+    fromBlock: chain.deployment.flowDeployBlock,
+    log: { info: () => {}, warn: (l) => warns.push(l) },
+  });
+  try {
+    await follower.poll();
+    await follower.poll();
+    assert.equal(warns.filter((l) => /follower\.json is damaged: rebuilding the follower state from the chain/.test(l)).length, 1, warns.join('\n'));
+    assert.equal(follower.flowEnd, 4096n, 'the three uploads after the placeholder load were read again');
+    assert.equal(follower.pendingCount, 3, 'their data is awaited again');
+    assert.doesNotThrow(() => JSON.parse(readFileSync(stateFile, 'utf8')), 'a good state file was written');
+  } finally {
+    await store.close();
+  }
 });

@@ -36,6 +36,7 @@ import { startPeerServices, DEFAULT_RPC_ADDRESS } from '../peerServices.js';
 import { runPreflight, type PreflightCheck } from '../../preflight/preflight.js';
 import { miningPreflight } from '../miningPreflight.js';
 import { Watchdog } from '../../watchdog/watchdog.js';
+import { startScrubLoop, startupCheck } from '../../store/scrub.js';
 import { MALLOC_TUNED, THREADPOOL_SIZE, reexecWithLoaderEnv } from '../../store/threadpool.js';
 import { DEFAULT_INFLIGHT } from '../../store/loader.js';
 
@@ -123,6 +124,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const store = await SealedStore.open(join(c.dataDir, 'store'), { minerId, sealable: holds });
     log.info(loaderSettingsLine());
     cleanups.push(() => store.close());
+    await startupCheck(store, log);
     const metrics = createMetrics({ version: packageVersion(), backend: backend.info.kind, adapter: backend.info.device });
     onSwitch = (i) => metrics.setBackend(i.kind, i.device);
     metrics.setSealedSectors(store.stats().sealedSectors);
@@ -156,6 +158,9 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();
     cleanups.push(async () => watchdog.stop());
+    // Damaged sealed loads are found and retracted (then resealed) in the background.
+    const scrub = startScrubLoop({ store, minerId, log, watchdog });
+    cleanups.push(() => scrub.stop());
     const miner = new Miner({
       chain,
       store,
@@ -324,8 +329,18 @@ export const mineCommand: CommandModule<object, MineArgs> = {
       metricsAddress: args['metrics-address'],
       rpcAddress: args['rpc-address'],
       health: healthSettings(args),
-    }).finally(offEarly);
-    if (interrupted) return service.stop();
-    await runUntilStopped(service);
+    }).catch((e: unknown) => {
+      offEarly();
+      throw e;
+    });
+    if (interrupted) {
+      offEarly();
+      return service.stop();
+    }
+    // The running handler is in place before the early one goes: with no SIGINT listener at all,
+    // even for an instant, a Ctrl+C would kill the process without its clean stop.
+    const running = runUntilStopped(service);
+    offEarly();
+    await running;
   },
 };
