@@ -25,6 +25,8 @@ export const BHASHES_PER_PAD = 256;
 /** The load and seal sizes as bigint (`n` as in `1024n`), for sector positions beyond 2^53. */
 export const SECTORS_PER_LOAD_N = BigInt(SECTORS_PER_LOAD);
 export const SECTORS_PER_SEAL_N = BigInt(SECTORS_PER_SEAL);
+export const SEALS_PER_LOAD_N = BigInt(SEALS_PER_LOAD);
+export const BYTES_PER_SECTOR_N = BigInt(BYTES_PER_SECTOR);
 
 /** 2^25 sectors = 8 GiB: the pricing chunk, and the alignment of a mining range start. */
 export const SECTORS_PER_PRICE = 1n << 25n;

@@ -3,7 +3,7 @@
  * recall chunk offset of each PoraInput, for selftest, the known-answer self-check and tests.
  * Not a hot path: each group of inputs gets its own buffers.
  */
-import { BYTES_PER_SEAL, SECTORS_PER_LOAD, UINT64_MAX } from '../spec.js';
+import { BYTES_PER_SEAL, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import { concatBytes, u256be } from '../bytes.js';
 import { MinerError } from '../errors.js';
 import type { PoraEvaluation, PoraInput } from '../backend/backend.js';
@@ -25,7 +25,7 @@ function inputRecord(x: PoraInput): { bytes: Uint8Array; ok: boolean } {
   if (x.sealedData.length !== BYTES_PER_SEAL) throw new MinerError('BAD_INPUT', `sealedData must be 4096 bytes (got ${x.sealedData.length})`);
   if (x.sealOffset > UINT64_MAX) throw new MinerError('BAD_INPUT', 'sealOffset above 2^64 is not supported by the GPU kernel');
   const r = x.range;
-  const n64 = r.mineLength / BigInt(SECTORS_PER_LOAD);
+  const n64 = r.mineLength / SECTORS_PER_LOAD_N;
   const ok = n64 > 0n && n64 <= UINT64_MAX;
   const words = new Uint32Array([...u64Words(x.sealOffset), ...u64Words(ok ? n64 : 0n), ...u64Words(r.shardMask), ...u64Words(r.shardId)]);
   const bytes = concatBytes(

@@ -5,7 +5,7 @@
  * the load's 64 stored seal roots, except for the load holding `flowLength` (its seals past it
  * were zeros then), which is rehashed from its raw bytes with those sectors read as zeros.
  */
-import { BYTES_PER_SECTOR, SECTORS_PER_LOAD_N, SEALS_PER_LOAD } from '../spec.js';
+import { BYTES_PER_SECTOR, SECTORS_PER_LOAD_N, SEALS_PER_LOAD_N } from '../spec.js';
 import { hashPair } from '../core/merkle.js';
 import { hashLoad, LOAD_LEVEL, SEAL_LEVEL, treeHeight } from '../core/flowTree.js';
 import { MinerError } from '../errors.js';
@@ -15,7 +15,7 @@ import type { FlowTreePort, MinerStore } from './ports.js';
 /** Siblings at levels 4..height−1 for seal `sealIndex` (global, = recallPosition / 16). */
 export async function sealProof(store: MinerStore, tree: FlowTreePort, sealIndex: bigint, flowLength: bigint): Promise<Bytes32[]> {
   const height = treeHeight(flowLength);
-  const load = sealIndex / BigInt(SEALS_PER_LOAD);
+  const load = sealIndex / SEALS_PER_LOAD_N;
   const loadStart = load * SECTORS_PER_LOAD_N;
   if (loadStart >= flowLength) throw new MinerError('STORE_ERROR', `seal ${sealIndex} lies beyond the flow length ${flowLength}`);
   let roots: Bytes32[] | null;
@@ -30,7 +30,7 @@ export async function sealProof(store: MinerStore, tree: FlowTreePort, sealIndex
   }
   const proof: Bytes32[] = [];
   let level = roots;
-  let idx = Number(sealIndex % BigInt(SEALS_PER_LOAD));
+  let idx = Number(sealIndex % SEALS_PER_LOAD_N);
   for (let h = SEAL_LEVEL; h < LOAD_LEVEL && h < height; h++) {
     proof.push(level[idx ^ 1]!);
     const next: Bytes32[] = [];

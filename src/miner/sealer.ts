@@ -4,11 +4,11 @@
  * and committed through the store (which makes a half-written load never count as sealed).
  * A seal whose last sector is not yet inside a recorded range waits for a later epoch.
  */
-import { SEALS_PER_LOAD, SECTORS_PER_SEAL, BYTES_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
+import { SEALS_PER_LOAD, SECTORS_PER_SEAL, BYTES_PER_SEAL, SECTORS_PER_LOAD_N, SEALS_PER_LOAD_N } from '../spec.js';
 import type { Bytes32, EpochRange } from '../types.js';
 import { logRepeated, type MinerChain, type MinerLogger, type MinerMetricsSink, type MinerStore, type PoraBackend, type SealInput } from './ports.js';
 
-const FULL_MASK = (1n << BigInt(SEALS_PER_LOAD)) - 1n;
+const FULL_MASK = (1n << SEALS_PER_LOAD_N) - 1n;
 
 export interface SealerOptions {
   chain: MinerChain;

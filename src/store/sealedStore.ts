@@ -43,7 +43,7 @@
 import { constants, readSync, writeSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BYTES_PER_LOAD, BYTES_PER_SEAL, BYTES_PER_SECTOR, SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, BYTES_PER_SECTOR, SEALS_PER_LOAD, SECTORS_PER_LOAD, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N, BYTES_PER_SECTOR_N } from '../spec.js';
 import { MinerError } from '../errors.js';
 import { equalBytes, toHex } from '../bytes.js';
 import type { LoadSource } from '../backend/backend.js';
@@ -771,7 +771,7 @@ function contextByte(loadIndex: bigint, sealIndex: number): number {
 
 /** Byte offsets are JS numbers: 2^53 bytes (8 PiB) is far above any single store. */
 function checkSector(sector: bigint): void {
-  if (sector < 0n || sector * BigInt(BYTES_PER_SECTOR) > BigInt(Number.MAX_SAFE_INTEGER)) {
+  if (sector < 0n || sector * BYTES_PER_SECTOR_N > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new RangeError(`sector ${sector} is outside 0..2^45`);
   }
 }

@@ -12,7 +12,7 @@
  * (`writeVerifiedLoad`, one durable step: a kill -9 before it leaves nothing that counts).
  * A peer whose data contradicts the chain is dropped for a while and the load is asked of another.
  */
-import { BYTES_PER_LOAD, BYTES_PER_SECTOR, SECTORS_PER_LOAD } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SECTOR, SECTORS_PER_LOAD_N } from '../spec.js';
 import { equalBytes } from '../bytes.js';
 import { hashPair } from '../core/merkle.js';
 import { numChunks } from '../core/fileRoot.js';
@@ -24,7 +24,7 @@ import { decodeDataAnswer, decodeSegment, peerHash } from './wire.js';
 import type { FlowTreeReader, LoadRootsOut } from './zgsNode.js';
 import { RPC_INVALID_PARAMS } from './jsonRpc.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
+const LOAD = SECTORS_PER_LOAD_N;
 
 export interface SyncStore {
   isLoadComplete(loadIndex: bigint): boolean;

@@ -12,7 +12,7 @@
  * data. Only transactions seen on chain are accepted, and the bytes being checked at once are
  * bounded (the SDK retries on "too many data writing").
  */
-import { BYTES_PER_SECTOR, SECTORS_PER_LOAD, SECTORS_PER_SEGMENT, SECTORS_PER_SEAL } from '../spec.js';
+import { BYTES_PER_SECTOR, SECTORS_PER_LOAD, SECTORS_PER_SEGMENT, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
 import { keccak256 } from '../core/hash.js';
 import { hashPair } from '../core/merkle.js';
@@ -24,7 +24,7 @@ import type { RpcHandler } from './rpcServer.js';
 import type { TxIndex, TxRecord } from './txIndex.js';
 import { decodeSegment, encodeBase64Arrays, encodeByteArrays, encodeSegment } from './wire.js';
 
-const LOAD = BigInt(SECTORS_PER_LOAD);
+const LOAD = SECTORS_PER_LOAD_N;
 
 /** The flow tree as this node knows it (a read-only view of miner/ports.ts FlowTreePort). */
 export interface FlowTreeReader {

@@ -27,10 +27,10 @@ import {
   EMPTY_HASH_HEX,
   PANIC_DIVISION_BY_ZERO,
   PANIC_OVERFLOW,
-  SEALS_PER_LOAD,
   UINT256_MAX,
   SECTORS_PER_LOAD_N,
   SECTORS_PER_SEAL_N,
+  SEALS_PER_LOAD_N,
 } from '../spec.js';
 import type { PoraAnswer, VerifyResult, VerifyView } from '../types.js';
 import { equalBytes, fromHex, isZero } from '../bytes.js';
@@ -83,7 +83,7 @@ export function pora(answer: PoraAnswer, subtaskDigest: Uint8Array, hashes: Pora
     warnings.push(
       'the recalled load starts exactly at the end of the mining range: the contract accepts it (its bound check uses <=), the reference miner never mines it'
     );
-  if (answer.sealOffset >= BigInt(SEALS_PER_LOAD))
+  if (answer.sealOffset >= SEALS_PER_LOAD_N)
     warnings.push(
       `sealOffset ${answer.sealOffset} is outside 0..63: the contract accepts it (pad slice = sealOffset mod 4, recallPosition beyond the recalled load), the reference miner never produces it`
     );

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToBigInt, toHex } from '../../src/bytes.js';
-import { SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../../src/spec.js';
+import { SECTORS_PER_LOAD_N, SECTORS_PER_SEAL_N } from '../../src/spec.js';
 import { numShards, rangeDigest, recallChunkOffset, recallInBound, recallLoadStart } from '../../src/core/recallRange.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
 import { mixSeal, poraOutput } from '../../src/core/pora.js';
@@ -42,8 +42,8 @@ for (const c of cases) {
     const chunkOffset = recallChunkOffset(c.range, recallSeed);
     assert.ok(recallInBound(c.range, chunkOffset), 'recall in bound');
     assert.equal(recallLoadStart(c.range, chunkOffset), e.recallChunkPosition, 'recallChunkPosition');
-    assert.equal(e.recallChunkPosition, c.range.startPosition + chunkOffset * BigInt(SECTORS_PER_LOAD));
-    assert.equal(e.recallChunkPosition + c.sealOffset * BigInt(SECTORS_PER_SEAL), e.recallPosition, 'recallPosition');
+    assert.equal(e.recallChunkPosition, c.range.startPosition + chunkOffset * SECTORS_PER_LOAD_N);
+    assert.equal(e.recallChunkPosition + c.sealOffset * SECTORS_PER_SEAL_N, e.recallPosition, 'recallPosition');
     assert.equal(c.recallPosition, e.recallPosition, 'input recallPosition');
     assert.equal(numShards(c.range), e.numShards, 'numShards');
     const quality = poraOutput(c.sealOffset, padSeed, mixSeal(c.sealedData, pad, c.sealOffset));

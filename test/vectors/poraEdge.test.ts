@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex } from '../../src/bytes.js';
-import { SECTORS_PER_LOAD, SECTORS_PER_SEAL } from '../../src/spec.js';
+import { SECTORS_PER_LOAD_N, SECTORS_PER_SEAL_N } from '../../src/spec.js';
 import { numShards, rangeDigest, recallChunkOffset, recallLoadStart } from '../../src/core/recallRange.js';
 import { computePadSeed, computeScratchPad } from '../../src/core/scratchpad.js';
 import { mixSeal, poraOutput } from '../../src/core/pora.js';
@@ -50,9 +50,9 @@ for (const c of cases) {
     assert.equal(toHex(recallSeed), toHex(e.recallSeed), 'recallSeed');
     const chunkOffset = recallChunkOffset(c.range, recallSeed);
     assert.equal(recallLoadStart(c.range, chunkOffset), e.recallChunkPosition, 'recallChunkPosition');
-    assert.equal(e.recallChunkPosition + c.sealOffset * BigInt(SECTORS_PER_SEAL), e.recallPosition, 'recallPosition');
+    assert.equal(e.recallChunkPosition + c.sealOffset * SECTORS_PER_SEAL_N, e.recallPosition, 'recallPosition');
     assert.equal(numShards(c.range), e.numShards, 'numShards');
-    if (c.kind === 'accepted-boundary') assert.equal(chunkOffset * BigInt(SECTORS_PER_LOAD), c.range.mineLength);
+    if (c.kind === 'accepted-boundary') assert.equal(chunkOffset * SECTORS_PER_LOAD_N, c.range.mineLength);
     else assert.ok(c.sealOffset >= 64n);
     const quality = poraOutput(c.sealOffset, padSeed, mixSeal(c.sealedData, pad, c.sealOffset));
     assert.equal(toHex(quality), toHex(e.poraOutput), 'poraOutput');

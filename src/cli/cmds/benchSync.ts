@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { randomFillSync } from 'node:crypto';
 import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
-import { BYTES_PER_LOAD, BYTES_PER_SECTOR, SECTORS_PER_LOAD } from '../../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SECTOR, SECTORS_PER_LOAD_N } from '../../spec.js';
 import { FlowTree } from '../../core/flowTree.js';
 import { completeRoot } from '../../core/merkle.js';
 import { hashLoad } from '../../store/loadHash.js';
@@ -32,7 +32,7 @@ interface BenchSyncArgs {
 }
 
 const GROUP = 64; // loads per submission node (height 16)
-const LOAD = BigInt(SECTORS_PER_LOAD);
+const LOAD = SECTORS_PER_LOAD_N;
 
 /** The server's flow: N random loads after the 64 zero loads the first height-16 node skips. */
 class MemFlow implements ZgsStore {
