@@ -6,72 +6,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CLI, startTestChain, writeMinerConfig, type TestChain } from '../helpers/chain.js';
+import { startTestChain, writeMinerConfig, type TestChain } from '../helpers/chain.js';
+import { killAll, startCli, type CliProcess } from '../helpers/cliProcess.js';
 import { DirDataSource } from '../../src/miner/dataSource.js';
 import { SealedStore } from '../../src/store/sealedStore.js';
 import { unseal } from '../../src/core/seal.js';
 import { equalBytes, fromHex } from '../../src/bytes.js';
 
-interface Run {
-  child: ChildProcess;
-  lines: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves with the first line matching `re` (rejects after `ms`). */
-  waitFor(re: RegExp, ms: number): Promise<string>;
-}
-
-/** Every child started, killed at the end whatever happened (a failed assertion must not hang the suite). */
-const children = new Set<ChildProcess>();
-
-function runCli(args: string[]): Run {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const lines: string[] = [];
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  const onLine = (l: string): void => {
-    lines.push(l);
-    if (process.env['ZG_DEBUG']) process.stderr.write(`# ${l}\n`);
-    for (const w of [...waiters]) if (w.re.test(l)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(l);
-    }
-  };
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let buf = '';
-    stream.on('data', (b: Buffer) => {
-      buf += b.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        onLine(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
-  }
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  return {
-    child,
-    lines,
-    exit,
-    waitFor(re, ms) {
-      const seen = lines.find((l) => re.test(l));
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no line matching ${re} within ${ms} ms; last lines:\n${lines.slice(-15).join('\n')}`)), ms);
-        waiters.push({ re, resolve: (l) => (clearTimeout(t), resolve(l)) });
-        void exit.then(({ code, signal }) => {
-          clearTimeout(t);
-          reject(new Error(`exited (${code ?? signal}) before a line matching ${re}; last lines:\n${lines.slice(-15).join('\n')}`));
-        });
-      });
-    },
-  };
-}
+const runCli = (args: string[]): CliProcess => startCli(args);
 
 const sealedLoads = (lines: string[]): bigint[] =>
   lines.flatMap((l) => {
@@ -116,7 +62,7 @@ before(async () => {
 }, { timeout: 120_000 });
 
 after(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   await stopDriver?.();
   await chain?.stop();
 });
