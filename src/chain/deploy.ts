@@ -3,7 +3,7 @@
  * FixedPrice, ChunkLinearReward and FixedPriceFlow, each behind UpgradeableBeacon + BeaconProxy,
  * then initialises them in upstream order. Used by the devnet and the e2e tests.
  */
-import { ContractFactory, Contract, Interface, JsonRpcProvider, Wallet, type Signer } from 'ethers';
+import { ContractFactory, Contract, Interface, JsonRpcProvider, NonceManager, Wallet, type Signer } from 'ethers';
 import { artifact, type ContractSet } from './contracts.js';
 import { MinerError } from '../errors.js';
 
@@ -137,7 +137,9 @@ export async function deployStandaloneMine(
   const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
   provider.pollingInterval = 100;
   try {
-    return await deployStandaloneMineWith(new Wallet(deployerKey, provider), set, flow, params, settings);
+    // NonceManager: the provider caches eth_getTransactionCount for 250 ms, so back-to-back sends from a
+    // bare Wallet can be handed the nonce of the transaction just mined (`nonce too low`).
+    return await deployStandaloneMineWith(new NonceManager(new Wallet(deployerKey, provider)), set, flow, params, settings);
   } finally {
     provider.destroy();
   }
