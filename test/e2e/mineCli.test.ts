@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startTestChain, writeMinerConfig, type TestChain } from '../helpers/chain.js';
 import { killAll, startCli, type CliProcess } from '../helpers/cliProcess.js';
+import { loaderEnv } from '../../src/store/threadpool.js';
 import { DirDataSource } from '../../src/miner/dataSource.js';
 import { SealedStore } from '../../src/store/sealedStore.js';
 import { unseal } from '../../src/core/seal.js';
@@ -128,14 +129,17 @@ test('mine: kill -9 while sealing loses and corrupts nothing', { timeout: 300_00
     await putFiles(dataDir);
     // debug: the per-load "sealed … of load L" lines (info shows one summary line per 30 s).
     const args = ['mine', '--config', config, '--metrics-address', '127.0.0.1:0', '--rpc-address', '127.0.0.1:0', '--backend', 'cpu', '--log-level', 'debug'];
-    const first = runCli(args);
+    // Started with the loader's environment, `mine` does not re-execute itself, so the kill -9 hits the
+    // miner itself (a killed launcher's child dies a moment later and would still hold the data dir).
+    const runMiner = (a: string[]): CliProcess => startCli(a, { env: loaderEnv() });
+    const first = runMiner(args);
     await first.waitFor(/sealed \d+ seal\(s\) of load/, 150_000);
     first.child.kill('SIGKILL');
     const e1 = await first.exit;
     assert.equal(e1.signal, 'SIGKILL');
     const before = sealedLoads(first.lines);
 
-    const second = runCli(args);
+    const second = runMiner(args);
     await second.waitFor(/answer .*: accepted/, 150_000);
     // Mining starts on what is sealed; wait until the sealer has finished the rest too.
     const base = /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(await second.waitFor(/metrics on /, 1000))![1]!;
