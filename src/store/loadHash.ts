@@ -6,7 +6,7 @@
 import { BYTES_PER_LOAD, SECTORS_PER_LOAD } from '../spec.js';
 import { WasmPora, HASH_LOAD_OUT } from '../backend/wasmPora.js';
 import { LOAD_LEVEL, type LoadRoots } from '../core/flowTree.js';
-import { completeRoot, hashPair, ZERO_HASHES } from '../core/merkle.js';
+import { completeRoot, ZERO_HASHES } from '../core/merkle.js';
 import { sharedHashPool, type HashPool } from './hashPool.js';
 
 let wasm: WasmPora | null = null;
@@ -85,7 +85,7 @@ export async function hashFile(data: Uint8Array, heights: readonly number[], poo
     }
     const node = big[b++]!;
     const outs = await Promise.all(node.hashed);
-    let level: Uint8Array[] = [];
+    const level: Uint8Array[] = [];
     let k = 0;
     for (const out of outs)
       for (let j = 0; j < out.length / HASH_LOAD_OUT; j++, k++) {
@@ -98,12 +98,7 @@ export async function hashFile(data: Uint8Array, heights: readonly number[], poo
       loads.set(node.first + k, { loadRoot: ZERO_HASHES[LOAD_LEVEL]!, sealRoots: Array.from({ length: 64 }, () => ZERO_HASHES[4]!) });
       level.push(ZERO_HASHES[LOAD_LEVEL]!);
     }
-    while (level.length > 1) {
-      const next: Uint8Array[] = [];
-      for (let j = 0; j < level.length; j += 2) next.push(hashPair(level[j]!, level[j + 1]!));
-      level = next;
-    }
-    nodeRoots.push(level[0]!);
+    nodeRoots.push(completeRoot(level));
   }
   return { nodeRoots, loads };
 }
