@@ -65,6 +65,11 @@ export interface FlowFollowerOptions {
   log: MinerLogger;
   /** Called with each block range's Submit events before the follower moves past them (the RPC's tx index). */
   onSubmissions?: (subs: FlowSubmissionView[]) => Promise<void>;
+  /**
+   * True when the consumer of `onSubmissions` holds none of the events the follower has passed
+   * (the RPC's transaction index in a data dir from before it existed): they are read again.
+   */
+  needsEventReplay?: () => boolean;
   /** True when the submission's data is already held (synced from peers or uploaded): it leaves the pending list. */
   held?: (sub: FlowSubmissionView) => boolean;
   /** Appended to the "no local data yet" line (e.g. that peers will be asked). */
@@ -112,6 +117,10 @@ export class FlowFollower {
       // A store from before the flow tree (or one whose tree was deleted): read every Submit
       // event again so the tree holds them; stored data is not rewritten (known sectors are kept).
       this.o.log.info(`flow tree is empty: re-reading Submit events from block ${this.o.fromBlock}`);
+      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+    } else if (BigInt(this.state.flowEnd) > 0n && this.o.needsEventReplay?.()) {
+      // The tree and the store ignore the repeated events; only the consumer is filled.
+      this.o.log.info(`transaction index is empty: re-reading Submit events from block ${this.o.fromBlock}`);
       this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
     }
     this.savedBlock = this.state.nextBlock;

@@ -104,3 +104,41 @@ test('follower: a data source that cannot list its files still gets every pendin
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('follower: a data dir from before the transaction index gets it back-filled from the chain (the events are read again)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zgm-follower-'));
+  try {
+    const subs = submissions().slice(0, 5);
+    const stateFile = join(dir, 'follower.json');
+    // The follower had passed every event (block 1) and stored everything before the index existed.
+    writeFileSync(stateFile, JSON.stringify({ nextBlock: 7, flowEnd: String(1024 * 6), pending: [] }));
+    const chain = { blockNumber: async () => 9, submissions: async (from: number, to: number) => (from <= 1 && 1 <= to ? subs : []) } as unknown as MinerChain;
+    const writes: bigint[] = [];
+    const store = { rangeKnown: () => true, markKnownZero: async () => {}, writeSubmission: async (a: bigint) => void writes.push(a) } as unknown as MinerStore;
+    const added: bigint[] = [];
+    const tree = { addSubmission: async () => ({ startSector: 0n, endSector: 0n }), length: () => 6n * 1024n } as unknown as FlowTreePort;
+    const indexed: bigint[] = [];
+    const infos: string[] = [];
+    const follower = new FlowFollower({
+      chain,
+      store,
+      flowTree: { ...tree, addSubmission: async (s: FlowSubmissionView) => (added.push(s.txSeq), { startSector: 0n, endSector: 0n }) } as unknown as FlowTreePort,
+      source: { fileData: async () => null },
+      stateFile,
+      fromBlock: 0,
+      onSubmissions: async (s) => void indexed.push(...s.map((x) => x.txSeq)),
+      needsEventReplay: () => indexed.length === 0,
+      log: { info: (l) => infos.push(l), warn: () => {} },
+    });
+    await follower.poll();
+    assert.deepEqual(indexed, [0n, 1n, 2n, 3n, 4n], 'the index is filled');
+    assert.deepEqual(writes, [], 'stored data is not rewritten');
+    assert.equal(follower.pendingCount, 0);
+    assert.equal(follower.syncedBlock, 9);
+    assert.ok(infos.some((l) => /transaction index is empty: re-reading Submit events from block 0/.test(l)), infos.join('\n'));
+    await follower.poll();
+    assert.equal(indexed.length, 5, 'once');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
