@@ -42,6 +42,8 @@ export interface ZgsStore {
   /** Stores raw sectors the caller has verified against the chain (uploads). */
   writeFlowData(startSector: bigint, data: Uint8Array): Promise<void>;
   markKnownZero(startSector: bigint, endSector: bigint): Promise<void>;
+  /** Changes when the store forgets a load whose raw data failed its check (it was complete, now it is missing). */
+  readonly forgets?: number;
 }
 
 export interface LoadRootsOut {
@@ -142,6 +144,8 @@ export class ZgsNode {
   /** Data segments received per not-yet-finalized transaction (for uploadedSegNum). */
   private readonly received = new Map<bigint, Set<number>>();
   private readonly finalized = new Set<bigint>();
+  /** The store's `forgets` when `finalized` was last valid. */
+  private forgetsSeen = 0;
   /** flowLength by root for the roots this node committed after each transaction (getSectorProof). */
   private readonly rootLengths = new Map<string, bigint>();
 
@@ -161,6 +165,12 @@ export class ZgsNode {
 
   /** True when every data sector of `t` that this shard holds is stored. */
   isFinalized(t: TxRecord): boolean {
+    // A forgotten load makes files that were finalized incomplete again: ask the store afresh.
+    const forgets = this.o.store.forgets ?? 0;
+    if (forgets !== this.forgetsSeen) {
+      this.forgetsSeen = forgets;
+      this.finalized.clear();
+    }
     if (this.finalized.has(t.txSeq)) return true;
     const g = geometry(t);
     const end = t.startPos + BigInt(g.chunks);
