@@ -17,7 +17,7 @@
 import { BYTES_PER_LOAD, BYTES_PER_SECTOR, FLOW_MAX_DEPTH, SECTORS_PER_LOAD, SECTORS_PER_SEAL, SECTORS_PER_SEGMENT } from '../spec.js';
 import { equalBytes } from '../bytes.js';
 import { keccak256 } from './hash.js';
-import { foldProof, ZERO_HASHES } from './merkle.js';
+import { completeLevels, foldProof, hashPair, siblingPath, ZERO_HASHES } from './merkle.js';
 import { paddedChunks, paddedSectorLeaves, splitNodes } from './fileRoot.js';
 
 const PAGE_BITS = 10;
@@ -74,14 +74,6 @@ export interface FlowTreeState {
   length: number;
   /** Zero-sector intervals [start, end) in the order they were added (adjacent ones merge on restore). */
   gaps: [number, number][];
-}
-
-/** A 64-byte scratch buffer: hashing a pair without allocating a concatenation. */
-const pairBuf = new Uint8Array(2 * HASH);
-function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
-  pairBuf.set(left, 0);
-  pairBuf.set(right, HASH);
-  return keccak256(pairBuf);
 }
 
 function toIndex(x: bigint | number, label: string): number {
@@ -442,17 +434,10 @@ export class FlowTree {
 function loadLevels(load: Uint8Array, loadIndex: bigint): Uint8Array[][] {
   if (load.length !== BYTES_PER_LOAD) throw new RangeError(`load: expected ${BYTES_PER_LOAD} bytes, got ${load.length}`);
   if (loadIndex < 0n) throw new RangeError(`loadIndex: ${loadIndex} is negative`);
-  let level: Uint8Array[] = [];
-  for (let o = 0; o < load.length; o += BYTES_PER_SECTOR) level.push(keccak256(load.subarray(o, o + BYTES_PER_SECTOR)));
-  if (loadIndex === 0n) level[0] = new Uint8Array(HASH); // the flow's placeholder leaf, not keccak(sector 0)
-  const levels = [level];
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(hashPair(level[i]!, level[i + 1]!));
-    levels.push(next);
-    level = next;
-  }
-  return levels;
+  const leaves: Uint8Array[] = [];
+  for (let o = 0; o < load.length; o += BYTES_PER_SECTOR) leaves.push(keccak256(load.subarray(o, o + BYTES_PER_SECTOR)));
+  if (loadIndex === 0n) leaves[0] = new Uint8Array(HASH); // the flow's placeholder leaf, not keccak(sector 0)
+  return completeLevels(leaves);
 }
 
 /** The roots of one load: its level-10 root and its 64 level-4 seal roots. */
@@ -479,10 +464,7 @@ export function loadRoot(load: Uint8Array, loadIndex: bigint): Uint8Array {
 export function loadSealProof(load: Uint8Array, loadIndex: bigint, sealInLoad: number): Uint8Array[] {
   if (!Number.isInteger(sealInLoad) || sealInLoad < 0 || sealInLoad >= SECTORS_PER_LOAD / SECTORS_PER_SEAL)
     throw new RangeError(`sealInLoad: expected 0..63, got ${sealInLoad}`);
-  const levels = loadLevels(load, loadIndex);
-  const proof: Uint8Array[] = [];
-  for (let h = SEAL_LEVEL, i = sealInLoad; h < LOAD_LEVEL; h++, i >>= 1) proof.push(levels[h]![i ^ 1]!);
-  return proof;
+  return siblingPath(loadLevels(load, loadIndex)[SEAL_LEVEL]!, sealInLoad);
 }
 
 /**

@@ -7,8 +7,13 @@ import { BYTES_PER_SECTOR, BYTES_PER_SEAL, FLOW_MAX_DEPTH, SECTORS_PER_SEAL_N } 
 import { concatBytes } from '../bytes.js';
 import { keccak256 } from './hash.js';
 
+/** A 64-byte scratch buffer: a pair is hashed without allocating a concatenation (hot in tree builds). */
+const pairBuf = new Uint8Array(64);
 export function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return keccak256(concatBytes(left, right));
+  if (left.length !== 32 || right.length !== 32) return keccak256(concatBytes(left, right)); // a peer's malformed node: hash what was given
+  pairBuf.set(left, 0);
+  pairBuf.set(right, 32);
+  return keccak256(pairBuf);
 }
 
 /** ZERO_HASHES[h] = root of an all-zero subtree of 2^h sectors, h = 0..63 (FlowTreeLib.zeros). */
@@ -26,17 +31,38 @@ export function sectorLeaves(data: Uint8Array): Uint8Array[] {
   return out;
 }
 
-/** Root of a complete binary tree over a power-of-two number of nodes. */
-export function completeRoot(nodes: Uint8Array[]): Uint8Array {
+/** Every level of a complete binary tree over a power-of-two number of nodes: `nodes` first, the root last. */
+export function completeLevels(nodes: readonly Uint8Array[]): Uint8Array[][] {
   if (nodes.length === 0 || (nodes.length & (nodes.length - 1)) !== 0)
-    throw new RangeError(`completeRoot: ${nodes.length} nodes is not a power of two`);
-  let level = nodes;
+    throw new RangeError(`complete tree: ${nodes.length} nodes is not a power of two`);
+  let level = nodes.slice();
+  const levels = [level];
   while (level.length > 1) {
     const next: Uint8Array[] = [];
     for (let i = 0; i < level.length; i += 2) next.push(hashPair(level[i]!, level[i + 1]!));
+    levels.push(next);
     level = next;
   }
-  return level[0]!;
+  return levels;
+}
+
+/** Root of a complete binary tree over a power-of-two number of nodes. */
+export function completeRoot(nodes: readonly Uint8Array[]): Uint8Array {
+  return completeLevels(nodes).at(-1)![0]!;
+}
+
+/**
+ * Siblings of node `index` in the complete tree over `nodes`, bottom-up, one per level below the
+ * root; `depth` keeps only the lowest ones (a flow shorter than the subtree stops early).
+ */
+export function siblingPath(nodes: readonly Uint8Array[], index: number, depth?: number): Uint8Array[] {
+  if (!Number.isInteger(index) || index < 0 || index >= nodes.length)
+    throw new RangeError(`siblingPath: index ${index} is outside 0..${nodes.length - 1}`);
+  const levels = completeLevels(nodes);
+  const n = Math.min(levels.length - 1, depth ?? levels.length - 1);
+  const path: Uint8Array[] = [];
+  for (let h = 0, i = index; h < n; h++, i >>= 1) path.push(levels[h]![i ^ 1]!);
+  return path;
 }
 
 /** Root of the 16 sector leaves of one unsealed 4 KiB seal. */

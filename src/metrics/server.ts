@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { MinerError } from '../errors.js';
+import { listenOn, parseHostPort, type AddressLabel } from '../listen.js';
 import { toHex } from '../bytes.js';
 import type { MinerMetrics } from './metrics.js';
 
@@ -36,13 +36,10 @@ function dashboard(): string {
   return dashboardHtml;
 }
 
+const METRICS_ADDRESS: AddressLabel = { label: 'metrics address', example: DEFAULT_METRICS_ADDRESS, flagHint: 'choose another --metrics-address' };
+
 export function parseListenAddress(address: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(address.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) {
-    throw new MinerError('BAD_CONFIG', `metrics address: expected "host:port" (e.g. 127.0.0.1:9464), got ${JSON.stringify(address)}`);
-  }
-  return { host: m[1] ?? m[2]!, port };
+  return parseHostPort(address, METRICS_ADDRESS);
 }
 
 /** JSON that tolerates bigints (as decimal strings) and byte arrays (as 0x hex). */
@@ -83,21 +80,5 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       res.end(`error: ${e instanceof Error ? e.message : String(e)}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new MinerError('BAD_CONFIG', `metrics address ${host}:${port}: cannot listen (${e.code ?? e.message}); choose another --metrics-address`, { cause: e }))
-    );
-    server.listen(port, host, () => resolve());
-  });
-  const bound = server.address();
-  const boundPort = typeof bound === 'object' && bound !== null ? bound.port : port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${urlHost}:${boundPort}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((e) => (e ? reject(e) : resolve()));
-      }),
-  };
+  return listenOn(server, host, port, METRICS_ADDRESS);
 }

@@ -6,7 +6,7 @@
  * were zeros then), which is rehashed from its raw bytes with those sectors read as zeros.
  */
 import { BYTES_PER_SECTOR, SECTORS_PER_LOAD_N, SEALS_PER_LOAD_N } from '../spec.js';
-import { hashPair } from '../core/merkle.js';
+import { siblingPath } from '../core/merkle.js';
 import { hashLoad, LOAD_LEVEL, SEAL_LEVEL, treeHeight } from '../core/flowTree.js';
 import { MinerError } from '../errors.js';
 import type { Bytes32 } from '../types.js';
@@ -28,16 +28,8 @@ export async function sealProof(store: MinerStore, tree: FlowTreePort, sealIndex
     raw.fill(0, Number(flowLength - loadStart) * BYTES_PER_SECTOR);
     roots = hashLoad(load, raw).sealRoots;
   }
-  const proof: Bytes32[] = [];
-  let level = roots;
-  let idx = Number(sealIndex % SEALS_PER_LOAD_N);
-  for (let h = SEAL_LEVEL; h < LOAD_LEVEL && h < height; h++) {
-    proof.push(level[idx ^ 1]!);
-    const next: Bytes32[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(hashPair(level[i]!, level[i + 1]!));
-    level = next;
-    idx >>= 1;
-  }
+  // Levels 4..9 inside the load; a flow shorter than one load stops below the load root.
+  const proof: Bytes32[] = siblingPath(roots, Number(sealIndex % SEALS_PER_LOAD_N), Math.max(0, height - SEAL_LEVEL));
   if (height > LOAD_LEVEL) proof.push(...(await tree.proof(LOAD_LEVEL, load, flowLength)));
   return proof;
 }

@@ -19,8 +19,14 @@ import type { FileHandle } from 'node:fs/promises';
 import { MinerError } from '../errors.js';
 
 export const RECORD_BYTES = 64;
-/** 2: compact table + checkpoint.bin + contexts.bin (sealedStore.ts). 1: journal only (migrated on open). */
-export const FORMAT_VERSION = 2n;
+/**
+ * 3: format 2 plus FORGET records (sealedStore.ts). 2: compact table + checkpoint.bin +
+ * contexts.bin; its journal is replayed as is and rotated to format 3 on open. 1: journal only
+ * (migrated on open). A format-3 header keeps older builds, which would drop a FORGET record as
+ * a torn tail, from opening the store.
+ */
+export const FORMAT_VERSION = 3n;
+export const FORMAT_V2 = 2n;
 export const FORMAT_V1 = 1n;
 /** The bytes "ZGSEALST" read as a little-endian u64: marks a file as ours. */
 const HEADER_MAGIC = Buffer.from('ZGSEALST', 'latin1').readBigUInt64LE(0);
@@ -38,8 +44,13 @@ export const RecordType = {
   UNSEALED: 0x04,
   /** roots.bin holds the 64 seal roots of complete load a. */
   ROOTS: 0x05,
-  /** Second record of a format-2 journal: its epoch a (checkpoint.bin says which epochs it holds). */
+  /** Second record of a format-2/3 journal: its epoch a (checkpoint.bin says which epochs it holds). */
   EPOCH: 0x06,
+  /**
+   * Load a is forgotten (format 3): its raw data failed its check against the flow's load root,
+   * so its sectors other than known zeros are unknown again, its seals and roots retracted.
+   */
+  FORGET: 0x07,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 

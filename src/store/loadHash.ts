@@ -6,7 +6,7 @@
 import { BYTES_PER_LOAD } from '../spec.js';
 import { WasmPora, HASH_LOAD_OUT } from '../backend/wasmPora.js';
 import { LOAD_LEVEL, type LoadRoots } from '../core/flowTree.js';
-import { completeRoot, hashPair, ZERO_HASHES } from '../core/merkle.js';
+import { completeRoot, ZERO_HASHES } from '../core/merkle.js';
 
 let wasm: WasmPora | null = null;
 const out = new Uint8Array(HASH_LOAD_OUT);
@@ -44,7 +44,7 @@ export function hashFile(data: Uint8Array, heights: readonly number[]): { nodeRo
   for (const h of heights) {
     const n = 2 ** h;
     if (h >= LOAD_LEVEL) {
-      let level: Uint8Array[] = [];
+      const level: Uint8Array[] = [];
       for (let k = sector / 1024; k < (sector + n) / 1024; k++) {
         const from = k * BYTES_PER_LOAD;
         let roots: LoadRoots;
@@ -58,12 +58,7 @@ export function hashFile(data: Uint8Array, heights: readonly number[]): { nodeRo
         loads.set(k, roots);
         level.push(roots.loadRoot);
       }
-      while (level.length > 1) {
-        const next: Uint8Array[] = [];
-        for (let i = 0; i < level.length; i += 2) next.push(hashPair(level[i]!, level[i + 1]!));
-        level = next;
-      }
-      nodeRoots.push(level[0]!);
+      nodeRoots.push(completeRoot(level));
     } else {
       const chunk = new Uint8Array(n * 256);
       const from = sector * 256;

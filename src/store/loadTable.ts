@@ -23,6 +23,11 @@ export const LoadFlag = {
   ZERO_LOAD: 4,
   /** Complete, sealable and not fully sealed: the sealer's queue. */
   PENDING: 8,
+  /**
+   * Its raw data failed its check and was forgotten (a FORGET record); cleared when the load is
+   * complete again (re-imported or fetched from a peer).
+   */
+  FORGOTTEN: 16,
 } as const;
 
 /** Per-load bitmap (bit s = sector s). */
@@ -67,6 +72,8 @@ export class LoadTable {
   #pending = 0;
   /** No PENDING load lies below this index. */
   #pendingFrom = 0;
+  /** FORGOTTEN loads (few: loads whose raw data was found damaged and is not back yet). */
+  readonly #forgotten = new Set<number>();
 
   /** `sealable`: whether the sealer will seal this load (its shard); default all. */
   constructor(sealable: ((loadIndex: bigint) => boolean) | null = null, image?: LoadTableImage) {
@@ -91,6 +98,7 @@ export class LoadTable {
     for (let L = 0; L < this.#loads; L++) {
       const f = this.#flags[L]! & ~LoadFlag.PENDING; // recomputed below (the sealable set may differ)
       this.#flags[L] = f;
+      if ((f & LoadFlag.FORGOTTEN) !== 0) this.#forgotten.add(L);
       const lo = this.#sealed[2 * L]!;
       const hi = this.#sealed[2 * L + 1]!;
       if (lo !== 0 || hi !== 0) {
@@ -118,6 +126,15 @@ export class LoadTable {
 
   get pendingCount(): number {
     return this.#pending;
+  }
+
+  /** Loads forgotten (FORGET) and not complete again, ascending. */
+  forgottenLoads(): number[] {
+    return [...this.#forgotten].sort((a, b) => a - b);
+  }
+
+  get forgottenCount(): number {
+    return this.#forgotten.size;
   }
 
   flags(L: number): number {
@@ -262,6 +279,39 @@ export class LoadTable {
     this.#setMask(L, this.sealedMask(L) & ~mask);
   }
 
+  /**
+   * Forgets load L's data (its raw bytes failed their check): every sector except known zeros
+   * (never read from raw.bin, so never damaged) becomes unknown, its seals and roots are
+   * retracted, and it leaves the sealer's queue; the counters follow. Constant work (one bitmap).
+   * Returns false when there was nothing to forget (an all-zero or unknown load).
+   */
+  forget(L: number): boolean {
+    if (L >= this.#loads) return false;
+    const f = this.#flags[L]!;
+    if ((f & LoadFlag.ZERO_LOAD) !== 0) return false;
+    const known = this.knownCount(L);
+    const zmap = this.#zeroMaps.get(L);
+    // Zero bits are only ever set on known sectors, so the zero map is exactly what stays known.
+    let keep = 0;
+    if (zmap !== undefined) for (let k = 0; k < BITMAP_BYTES; k += 4) keep += popcount32((zmap[k]! | (zmap[k + 1]! << 8) | (zmap[k + 2]! << 16) | (zmap[k + 3]! << 24)) >>> 0);
+    if (known === keep && this.sealedMask(L) === 0n) return false;
+    this.#setMask(L, 0n);
+    if ((f & LoadFlag.COMPLETE) !== 0) this.completeLoads--;
+    this.knownSectors -= known - keep;
+    if (keep > 0) {
+      this.#partial.set(L, Uint8Array.from(zmap!));
+      this.#partialCount.set(L, keep);
+    } else {
+      this.#partial.delete(L);
+      this.#partialCount.delete(L);
+      this.#zeroMaps.delete(L);
+    }
+    this.#flags[L] = (this.#flags[L]! & ~(LoadFlag.COMPLETE | LoadFlag.ROOTS)) | LoadFlag.FORGOTTEN;
+    this.#forgotten.add(L);
+    this.#updatePending(L);
+    return true;
+  }
+
   /** True if the 16 sectors of seal `sealIndex` in the load are known. */
   sealKnown(L: number, sealIndex: number): boolean {
     if (this.isComplete(L)) return true;
@@ -282,7 +332,8 @@ export class LoadTable {
   }
 
   #complete(L: number, extra: number, added: number): void {
-    this.#flags[L]! |= LoadFlag.COMPLETE | extra;
+    this.#flags[L] = (this.#flags[L]! & ~LoadFlag.FORGOTTEN) | LoadFlag.COMPLETE | extra;
+    this.#forgotten.delete(L);
     this.knownSectors += added;
     this.completeLoads++;
     this.#updatePending(L);

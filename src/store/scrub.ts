@@ -8,12 +8,15 @@
  * context digest it was sealed with and hashed, and its root compared with the derived seal root.
  * Repair: wrong or missing roots are re-derived from the raw bytes; seals that fail are retracted
  * (an UNSEALED journal record), so from that moment they are not mined, served or submitted and the
- * sealer seals them again; a load whose raw bytes fail loses all its seals (nothing here can
- * re-derive flow data: it comes back through `zg-miner import` or a peer).
+ * sealer seals them again; a load whose raw bytes fail is forgotten (a FORGET record,
+ * sealedStore.ts): not known, served, sealed or mined until its data comes back through
+ * `zg-miner import` (the follower asks for its transactions again) or a peer (the sync client
+ * wants it again). Nothing here can re-derive flow data.
  *
  * At start (`startupCheck`) only cheap metadata is checked: roots.bin must cover every complete
  * load (a deleted or truncated roots.bin is re-derived there). The background `scrubLoop` checks
- * one load after another, round and round, at a bounded rate.
+ * one load after another, round and round, at a bounded rate; a load the miner suspects (a hit
+ * whose bytes or proof failed) jumps the queue (`Scrubber.suspect`).
  */
 import { BYTES_PER_SEAL, SEALS_PER_LOAD, SECTORS_PER_LOAD_N, SECTORS_PER_SEAL } from '../spec.js';
 import { equalBytes } from '../bytes.js';
@@ -33,16 +36,24 @@ export interface LoadCheck {
   badSeals: bigint;
   /** roots.bin was missing, short or wrong for this load (re-derived on repair). */
   badRoots: boolean;
-  /** The raw bytes do not hash to the flow tree's load root (all seals retracted on repair). */
+  /** The raw bytes do not hash to the flow tree's load root (the load is forgotten on repair). */
   badRaw: boolean;
 }
 
 export const isDamaged = (c: LoadCheck): boolean => c.badSeals !== 0n || c.badRoots || c.badRaw;
 
-/** One line naming what is wrong with a load (and what repair did). */
-export function describe(c: LoadCheck, repaired: boolean): string {
+/**
+ * One line naming what is wrong with a load (and what repair did); `txs`: the transactions whose
+ * data lies in the load (the ones to import again when its raw data is bad), when known.
+ */
+export function describe(c: LoadCheck, repaired: boolean, txs: readonly bigint[] = []): string {
+  if (c.badRaw) {
+    // Roots and seals derived from bad raw bytes say nothing more: the data itself must come back.
+    const where = txs.length === 0 ? '' : `; its data is in tx ${txs.join(', ')}`;
+    const how = txs.length === 0 ? 'zg-miner import' : txs.map((t) => `zg-miner import --tx ${t} FILE`).join(', ');
+    return `store: load ${c.load}: its raw data does not hash to the flow's load root${where} (${repaired ? 'forgotten: not served, sealed or mined' : '`zg-miner store repair` forgets it'} until the data comes back: ${how}, or a peer)`;
+  }
   const parts: string[] = [];
-  if (c.badRaw) parts.push(`its raw data does not hash to the flow's load root${repaired ? ' (its seals retracted; import the data again or let a peer supply it)' : ''}`);
   if (c.badRoots) parts.push(`its seal roots in roots.bin are missing or wrong${repaired ? ' (re-derived from the raw data)' : ''}`);
   if (c.badSeals !== 0n) {
     const seals = [...Array(SEALS_PER_LOAD).keys()].filter((i) => (c.badSeals >> BigInt(i)) & 1n);
@@ -88,8 +99,11 @@ export async function checkLoad(store: SealedStore, minerId: Uint8Array, L: bigi
     }
   }
   if (repair) {
-    if (check.badSeals !== 0n) await store.retractSeals(L, check.badSeals);
-    if (check.badRoots && !check.badRaw) await store.rederiveRoots(L);
+    if (check.badRaw) await store.forgetLoad(L);
+    else {
+      if (check.badSeals !== 0n) await store.retractSeals(L, check.badSeals);
+      if (check.badRoots) await store.rederiveRoots(L);
+    }
   }
   return check;
 }
@@ -109,6 +123,8 @@ export interface ScrubOptions {
   log: { warn(line: string): void };
   /** Called after each damaged load (a metric). */
   onDamage?: (c: LoadCheck) => void;
+  /** The transactions whose data lies in load L (named when its raw data is bad). */
+  txsOf?: (L: bigint) => bigint[];
 }
 
 /**
@@ -120,13 +136,34 @@ export class Scrubber {
   private readonly o: ScrubOptions;
   /** Loads checked since start, and damaged loads found. */
   readonly counts = { checked: 0, damaged: 0 };
+  /** Suspected loads, checked before the round-robin walk (insertion order). */
+  private readonly suspects = new Set<bigint>();
 
   constructor(o: ScrubOptions) {
     this.o = o;
   }
 
-  /** Checks and repairs the next complete load (skipping incomplete ones, at most one pass). */
+  /**
+   * Queues load L for a check ahead of the walk (a hit on it failed). Returns false when it is
+   * already queued, so the caller warns once per load, not once per hit.
+   */
+  suspect(L: bigint): boolean {
+    if (this.suspects.has(L)) return false;
+    this.suspects.add(L);
+    return true;
+  }
+
+  /** Checks and repairs a suspected load if any, else the next complete load (skipping incomplete ones, at most one pass). */
   async scrubNext(): Promise<LoadCheck | null> {
+    for (const L of this.suspects) {
+      try {
+        const c = await this.scrub(L);
+        if (c !== null) return c;
+      } finally {
+        // Dropped after its check (or when it is no longer complete): a later failure queues it again.
+        this.suspects.delete(L);
+      }
+    }
     const end = this.o.store.loadCount;
     for (let tried = 0n; tried < end; tried++) {
       if (this.next >= end) this.next = 0n;
@@ -144,7 +181,7 @@ export class Scrubber {
     this.counts.checked++;
     if (isDamaged(c)) {
       this.counts.damaged++;
-      this.o.log.warn(describe(c, true));
+      this.o.log.warn(describe(c, true, c.badRaw ? (this.o.txsOf?.(L) ?? []) : []));
       this.o.onDamage?.(c);
     }
     return c;

@@ -3,11 +3,11 @@
  * built to survive `kill -9` or power loss at any instant, and to open in time proportional to the
  * changes since its last checkpoint (not to its size).
  *
- * On-disk format 2 (all integers little-endian):
+ * On-disk format 3 (all integers little-endian):
  *   LOCK            pid of the process that has the dir open (dirLock.ts).
  *   journal.bin     fixed 64-byte checksummed records (journal.ts): HEADER (format version, miner
- *                   id), EPOCH (this journal's epoch e), then KNOWN/ZERO/SEALED/UNSEALED/ROOTS
- *                   records. With checkpoint.bin it is the only source of truth about what is known
+ *                   id), EPOCH (this journal's epoch e), then KNOWN/ZERO/SEALED/UNSEALED/ROOTS/
+ *                   FORGET records. With checkpoint.bin it is the only source of truth about what is known
  *                   or sealed; the data files say nothing by themselves.
  *   checkpoint.bin  the load table (loadTable.ts: a flag byte and a 64-bit sealed mask per load,
  *                   bitmaps of partly known loads) as of the end of journal epoch E (checkpoint.ts).
@@ -34,6 +34,12 @@
  * is dropped on open; roots of a load completed just before a crash (its ROOTS record missing) are
  * recomputed on open, and such loads are recorded in the flow tree again.
  *
+ * FORGET (format 3) retracts a load whose raw bytes failed their check (store/scrub.ts): its
+ * sectors other than known zeros become unknown, its seals and roots are retracted and the load is
+ * flagged FORGOTTEN (loadTable.ts) until it is complete again. Its bytes stay in raw.bin and
+ * sealed.bin, vouched for by nothing, and are rewritten when the data comes back (import, a peer).
+ * Format 2 is format 3 without FORGET: its journal is replayed, then rotated to a format-3 one.
+ *
  * Format 1 (journal only, contexts in memory) is migrated on open: its journal is replayed, the
  * contexts written to contexts.bin, a checkpoint written and the journal rotated to format 2.
  *
@@ -52,7 +58,7 @@ import { LOAD_LEVEL, type LoadRoots } from '../core/flowTree.js';
 import { hashLoad } from './loadHash.js';
 import { PersistedFlowTree } from './persistedFlowTree.js';
 import { acquireDirLock } from './dirLock.js';
-import { RECORD_BYTES, RecordType, encodeRecord, isHeader, streamJournal, FORMAT_VERSION, FORMAT_V1, type JournalRecord } from './journal.js';
+import { RECORD_BYTES, RecordType, encodeRecord, isHeader, streamJournal, FORMAT_VERSION, FORMAT_V2, FORMAT_V1, type JournalRecord } from './journal.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createJournal, exists, fsyncDir, writeAll } from './fileOps.js';
 import { LoadTable } from './loadTable.js';
@@ -103,6 +109,8 @@ export interface StoreStats {
   sealedSectors: bigint;
   completeLoads: number;
   sealedLoads: number;
+  /** Loads whose raw data failed its check and was forgotten, not yet complete again. */
+  forgottenLoads: number;
 }
 
 export class SealedStore {
@@ -126,6 +134,8 @@ export class SealedStore {
   #tail: Promise<unknown> = Promise.resolve();
   #failed: unknown = null;
   #closed = false;
+  /** Loads forgotten since open: a change tells a reader that loads it saw complete may be missing again. */
+  #forgets = 0;
 
   private constructor(
     dir: string,
@@ -206,8 +216,8 @@ export class SealedStore {
       const validBytes = await streamJournal(journal, size, journalPath, (r) => {
         if (header === null) {
           header = r;
-          if (!isHeader(r) || (r.a !== FORMAT_VERSION && r.a !== FORMAT_V1))
-            throw new MinerError('STORE_ERROR', `${dir}: journal.bin is not a zg-miner store (format ${FORMAT_V1} or ${FORMAT_VERSION}); use an empty --data-dir`);
+          if (!isHeader(r) || (r.a !== FORMAT_VERSION && r.a !== FORMAT_V2 && r.a !== FORMAT_V1))
+            throw new MinerError('STORE_ERROR', `${dir}: journal.bin is not a zg-miner store (format ${FORMAT_V1} to ${FORMAT_VERSION}); use an empty --data-dir`);
           if (!equalBytes(r.digest!, opts.minerId))
             throw new MinerError('STORE_ERROR', `${dir}: data dir is sealed for miner id ${toHex(r.digest!)}, not ${toHex(opts.minerId)}; use another --data-dir`);
           if (r.a === FORMAT_V1) epoch = 0n;
@@ -232,6 +242,7 @@ export class SealedStore {
       });
       if (header === null) throw new MinerError('STORE_ERROR', `${dir}: journal.bin is empty or torn at its header; restore the data dir from a backup or delete it to resync`);
       const v1 = (header as JournalRecord).a === FORMAT_V1;
+      const v2 = (header as JournalRecord).a === FORMAT_V2;
       if (validBytes !== size) {
         await journal.truncate(validBytes); // drop a record torn by a crash
         await journal.datasync();
@@ -257,6 +268,8 @@ export class SealedStore {
       await store.#persistRoots([...completed].sort((a, b) => a - b).map(BigInt));
       // A format-1 store, or a journal whose records the checkpoint already holds: start a fresh epoch.
       if (v1 || !apply) await store.#checkpoint(v1 ? 0n : checkpoint!.epoch);
+      // A format-2 journal: its records go into a checkpoint, and FORGET records into a format-3 journal.
+      else if (v2) await store.#checkpoint(epoch ?? 0n);
       return store;
     } catch (e) {
       reader?.close();
@@ -524,6 +537,31 @@ export class SealedStore {
   }
 
   /**
+   * Forgets load L (a FORGET record): its raw data failed its check against the flow's load root,
+   * so it is no longer known (not served, not sealed, not mined: every seal is retracted) until
+   * the data comes back through `zg-miner import` or a peer. Known zero sectors stay known.
+   * Durable when it resolves; a load with nothing to forget is left as is.
+   */
+  forgetLoad(loadIndex: bigint): Promise<void> {
+    return this.#serial(async () => {
+      const L = Number(loadIndex);
+      if (this.#table.isZeroLoad(L) || (this.#table.knownCount(L) === 0 && this.#table.sealedMask(L) === 0n)) return;
+      await this.#append([{ type: RecordType.FORGET, a: loadIndex, b: 0n, digest: null }]);
+      if (this.#table.forget(L)) this.#forgets++;
+    });
+  }
+
+  /** Loads forgotten (their raw data failed its check) and not complete again, ascending. */
+  forgottenLoads(): bigint[] {
+    return this.#table.forgottenLoads().map(BigInt);
+  }
+
+  /** Loads forgotten since open: when it changes, loads once complete may be missing again (O(1)). */
+  get forgets(): number {
+    return this.#forgets;
+  }
+
+  /**
    * Re-derives the seal roots of complete load L from its raw bytes and rewrites them in roots.bin
    * (a damaged or deleted roots.bin); returns them (null for a load that is not complete).
    */
@@ -596,7 +634,7 @@ export class SealedStore {
   /** Counters kept up to date on every change: O(1). */
   stats(): StoreStats {
     const t = this.#table;
-    return { knownSectors: BigInt(t.knownSectors), sealedSectors: BigInt(t.sealedSeals * SECTORS_PER_SEAL), completeLoads: t.completeLoads, sealedLoads: t.sealedLoads };
+    return { knownSectors: BigInt(t.knownSectors), sealedSectors: BigInt(t.sealedSeals * SECTORS_PER_SEAL), completeLoads: t.completeLoads, sealedLoads: t.sealedLoads, forgottenLoads: t.forgottenCount };
   }
 
   /** Writes a checkpoint now (the next open replays nothing). */
@@ -754,6 +792,10 @@ function replay(table: LoadTable, r: JournalRecord, completed: Set<number>): voi
         table.setRootsValid(Number(r.a));
         completed.delete(Number(r.a));
       }
+      break;
+    case RecordType.FORGET:
+      table.forget(Number(r.a));
+      completed.delete(Number(r.a));
       break;
     case RecordType.HEADER:
     case RecordType.EPOCH:

@@ -32,6 +32,8 @@ export interface SyncStore {
   writeVerifiedLoad(loadIndex: bigint, bytes: Uint8Array, roots: LoadRootsOut): Promise<void>;
   /** Several at once with one durable commit (group commit), when the store offers it. */
   writeVerifiedLoads?(items: readonly { loadIndex: bigint; bytes: Uint8Array; roots: LoadRootsOut }[]): Promise<void>;
+  /** Changes when the store forgets a load whose raw data failed its check: it is wanted again. */
+  readonly forgets?: number;
 }
 
 /** Metric hooks (metrics/ implements them; cli/ passes them in). */
@@ -93,8 +95,9 @@ class LoadRejected extends Error {
 
 export class LoadSync {
   private readonly o: LoadSyncOptions;
-  /** Every held load below this is stored (the walk restarts here). */
+  /** Every held load below this is stored (the walk restarts here), while the store's `forgets` is `forgetsSeen`. */
   private low = 0n;
+  private forgetsSeen = 0;
   private synced = 0;
   private bytes = 0;
   private readonly rejected: Record<string, number> = {};
@@ -366,6 +369,12 @@ export class LoadSync {
     await this.o.pool.probeDue();
     beat?.();
     this.o.metrics?.setSyncPeers(this.o.pool.counts());
+    // A forgotten load below `low` is missing again: walk from the start.
+    const forgets = this.o.store.forgets ?? 0;
+    if (forgets !== this.forgetsSeen) {
+      this.forgetsSeen = forgets;
+      this.low = 0n;
+    }
     const complete = this.o.tree.length() / LOAD;
     const window = BigInt(this.o.window ?? 4096);
     const todo: bigint[] = [];

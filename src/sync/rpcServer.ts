@@ -5,7 +5,7 @@
  * because the official SDK's transport treats any non-JSON answer as a transport failure and retries.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { MinerError } from '../errors.js';
+import { listenOn, parseHostPort, type AddressLabel } from '../listen.js';
 import {
   BINARY_CONTENT_TYPE,
   BigIntLiteral,
@@ -44,11 +44,10 @@ export interface RpcServer {
   close(): Promise<void>;
 }
 
+const RPC_ADDRESS: AddressLabel = { label: 'rpc address', example: DEFAULT_RPC_ADDRESS, alternatives: ' or none', flagHint: 'choose another --rpc-address or none' };
+
 export function parseRpcAddress(address: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(address.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new MinerError('BAD_CONFIG', `rpc address: expected "host:port" (e.g. 127.0.0.1:5678) or none, got ${JSON.stringify(address)}`);
-  return { host: m[1] ?? m[2]!, port };
+  return parseHostPort(address, RPC_ADDRESS);
 }
 
 function errorJson(id: unknown, code: number, message: string, data?: unknown): string {
@@ -178,21 +177,5 @@ export async function startRpcServer(o: RpcServerOptions): Promise<RpcServer> {
   server.requestTimeout = o.requestTimeoutMs ?? 60_000;
   server.headersTimeout = Math.min(server.requestTimeout, 20_000);
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new MinerError('BAD_CONFIG', `rpc address ${host}:${port}: cannot listen (${e.code ?? e.message}); choose another --rpc-address or none`, { cause: e }))
-    );
-    server.listen(port, host, () => resolve());
-  });
-  const bound = server.address();
-  const boundPort = typeof bound === 'object' && bound !== null ? bound.port : port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${urlHost}:${boundPort}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((e) => (e ? reject(e) : resolve()));
-      }),
-  };
+  return listenOn(server, host, port, RPC_ADDRESS);
 }

@@ -15,7 +15,7 @@
 import { BYTES_PER_SECTOR, SECTORS_PER_LOAD, SECTORS_PER_SEGMENT, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
 import { keccak256 } from '../core/hash.js';
-import { hashPair } from '../core/merkle.js';
+import { hashPair, siblingPath } from '../core/merkle.js';
 import { treeHeight } from '../core/flowTree.js';
 import { numChunks, paddedChunks, paddedSectorLeaves, promotingLevels, promotingProof } from '../core/fileRoot.js';
 import type { Bytes32 } from '../types.js';
@@ -42,6 +42,8 @@ export interface ZgsStore {
   /** Stores raw sectors the caller has verified against the chain (uploads). */
   writeFlowData(startSector: bigint, data: Uint8Array): Promise<void>;
   markKnownZero(startSector: bigint, endSector: bigint): Promise<void>;
+  /** Changes when the store forgets a load whose raw data failed its check (it was complete, now it is missing). */
+  readonly forgets?: number;
 }
 
 export interface LoadRootsOut {
@@ -142,6 +144,8 @@ export class ZgsNode {
   /** Data segments received per not-yet-finalized transaction (for uploadedSegNum). */
   private readonly received = new Map<bigint, Set<number>>();
   private readonly finalized = new Set<bigint>();
+  /** The store's `forgets` when `finalized` was last valid. */
+  private forgetsSeen = 0;
   /** flowLength by root for the roots this node committed after each transaction (getSectorProof). */
   private readonly rootLengths = new Map<string, bigint>();
 
@@ -161,6 +165,12 @@ export class ZgsNode {
 
   /** True when every data sector of `t` that this shard holds is stored. */
   isFinalized(t: TxRecord): boolean {
+    // A forgotten load makes files that were finalized incomplete again: ask the store afresh.
+    const forgets = this.o.store.forgets ?? 0;
+    if (forgets !== this.forgetsSeen) {
+      this.forgetsSeen = forgets;
+      this.finalized.clear();
+    }
     if (this.finalized.has(t.txSeq)) return true;
     const g = geometry(t);
     const end = t.startPos + BigInt(g.chunks);
@@ -354,32 +364,14 @@ export class ZgsNode {
     const { sealRoots } = this.o.hashLoad(load, raw);
     const inLoad = Number(sector - load * LOAD);
     const seal = Math.floor(inLoad / SECTORS_PER_SEAL);
-    // Levels 0..3 inside the seal.
-    let level: Uint8Array[] = [];
+    // Levels 0..3 inside the seal, then 4..9 from the seal roots.
+    const leaves: Uint8Array[] = [];
     for (let i = 0; i < SECTORS_PER_SEAL; i++) {
       const s = seal * SECTORS_PER_SEAL + i;
-      level.push(load === 0n && s === 0 ? new Uint8Array(32) : keccak256(raw.subarray(s * BYTES_PER_SECTOR, (s + 1) * BYTES_PER_SECTOR)));
+      leaves.push(load === 0n && s === 0 ? new Uint8Array(32) : keccak256(raw.subarray(s * BYTES_PER_SECTOR, (s + 1) * BYTES_PER_SECTOR)));
     }
-    const lemma: Uint8Array[] = [level[inLoad % SECTORS_PER_SEAL]!];
-    const sibs: Uint8Array[] = [];
-    let idx = inLoad % SECTORS_PER_SEAL;
-    while (level.length > 1) {
-      sibs.push(level[idx ^ 1]!);
-      const next: Uint8Array[] = [];
-      for (let i = 0; i < level.length; i += 2) next.push(hashPair(level[i]!, level[i + 1]!));
-      level = next;
-      idx >>= 1;
-    }
-    // Levels 4..9 from the seal roots.
-    level = sealRoots;
-    idx = seal;
-    while (level.length > 1) {
-      sibs.push(level[idx ^ 1]!);
-      const next: Uint8Array[] = [];
-      for (let i = 0; i < level.length; i += 2) next.push(hashPair(level[i]!, level[i + 1]!));
-      level = next;
-      idx >>= 1;
-    }
+    const lemma: Uint8Array[] = [leaves[inLoad % SECTORS_PER_SEAL]!];
+    const sibs = [...siblingPath(leaves, inLoad % SECTORS_PER_SEAL), ...siblingPath(sealRoots, seal)];
     const height = len < 1n ? 0 : treeHeight(len);
     if (height < 10) throw invalidParams(`flow length ${len} is below one load`);
     sibs.push(...(await this.o.tree.proof(10, load, len)));

@@ -51,6 +51,8 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
   const dir = mkdtempSync(join(tmpdir(), 'zg-crash-'));
   const acked = new Map<number, boolean>(); // sector -> acknowledged known
   const ackedSeals = new Map<string, string>(); // "L:i" -> ctx name, cleared when a reseal begins
+  const forgotten = new Set<number>(); // loads whose forget was acknowledged, no data written since
+  let forgets = 0;
   let ops = 0;
   let kills = 0;
   let seed = 1;
@@ -61,7 +63,18 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
       const [kind, x, y, z] = line.split(' ');
       if (kind === 'K' || kind === 'Z') {
         for (let p = Number(x); p < Number(y); p++) acked.set(p, true);
+        if (kind === 'K') forgotten.delete(Math.floor(Number(x) / 1024));
         ops++;
+      } else if (kind === 'F' || kind === 'f') {
+        // From its start the forget may have happened: data sectors and seals are no longer owed.
+        const L = Number(x);
+        for (let s = 0; s < ZERO_FROM; s++) acked.delete(L * 1024 + s);
+        for (let i = 0; i < 64; i++) ackedSeals.delete(`${L}:${i}`);
+        if (kind === 'f') {
+          forgotten.add(L);
+          forgets++;
+          ops++;
+        }
       } else if (kind === 'B' || kind === 'S') {
         const mask = BigInt(y!);
         for (let i = 0; i < 64; i++) {
@@ -89,6 +102,12 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
           assert.ok(ok, `round ${round}: load ${L} sector ${s} holds bytes that are not flow data`);
         }
         assert.ok(store.knownSectors(BigInt(L)) >= ackedHere, `round ${round}: load ${L} lost acknowledged sectors`);
+        if (forgotten.has(L)) {
+          // An acknowledged forget survives the kill: no data sector known again, nothing sealed.
+          assert.equal(store.isLoadComplete(BigInt(L)), false, `round ${round}: forgotten load ${L} is complete again`);
+          assert.equal(store.sealedMask(BigInt(L)), 0n, `round ${round}: forgotten load ${L} has seals`);
+          assert.ok(store.forgottenLoads().includes(BigInt(L)), `round ${round}: load ${L} is not listed as forgotten`);
+        }
         if (store.isLoadComplete(BigInt(L))) {
           assert.deepEqual(raw, want);
           assert.deepEqual(store.loadRoot(BigInt(L)), completeRoot(sectorLeaves(want)), `round ${round}: load ${L} root`);
@@ -115,5 +134,6 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
   assert.equal(kills, ROUNDS);
   assert.ok(ops > 50, `only ${ops} operations acknowledged`);
   assert.ok([...ackedSeals.keys()].length > 0, 'no seal was ever acknowledged');
+  assert.ok(forgets > 0, 'no forget was ever acknowledged');
   assert.ok(ZERO_FROM < 1024);
 });

@@ -7,6 +7,8 @@
  *   Z <start> <end>        markKnownZero resolved
  *   B <load> <mask>        a (re)seal of these seals is about to start
  *   S <load> <mask> <ctx>  commitSealed resolved (ctx = 'a' or 'b')
+ *   F <load>               a forgetLoad is about to start
+ *   f <load>               forgetLoad resolved (its data sectors unknown, its seals retracted)
  * Run with no arguments (as `node --test dist/test/` does for every file) it does nothing.
  */
 import { SealedStore } from '../../src/store/sealedStore.js';
@@ -70,6 +72,10 @@ async function run(dir: string, seed: number): Promise<void> {
       const b = a + 1 + int(1024 - a);
       await store.markKnownZero(BigInt(L * 1024 + a), BigInt(L * 1024 + b));
       say(`Z ${L * 1024 + a} ${L * 1024 + b}`);
+    } else if (r < 0.63 && store.isLoadComplete(BigInt(L))) {
+      say(`F ${L}`);
+      await store.forgetLoad(BigInt(L));
+      say(`f ${L}`);
     } else if (store.isLoadComplete(BigInt(L))) {
       const raw = await store.readRawLoad(BigInt(L));
       const ctxName = rnd() < 0.5 ? 'a' : 'b';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/bytes.js';
 import { keccak256 } from '../../src/core/hash.js';
-import { completeRoot, foldProof, recoverMerkleRoot, sealRoot, sectorLeaves, ZERO_HASHES } from '../../src/core/merkle.js';
+import { completeRoot, foldProof, hashPair, recoverMerkleRoot, sealRoot, sectorLeaves, siblingPath, ZERO_HASHES } from '../../src/core/merkle.js';
 import {
   FlowTree,
   foldLoadRoot,
@@ -340,4 +340,23 @@ test('zero gaps use ZERO_HASHES, never keccak(64 zero bytes)', () => {
   assert.equal(toHex(t.nodeAt(3, 0)), toHex(completeRoot([new Uint8Array(32), ...Array(7).fill(ZERO_HASHES[0]!)])));
   assert.equal(toHex(t.nodeAt(5, 1)), toHex(ZERO_HASHES[5]!));
   assert.equal(toHex(sealRoot(new Uint8Array(SEAL_BYTES))), toHex(ZERO_HASHES[4]!));
+});
+
+test('siblingPath: every leaf of a complete tree folds to its root, bottom-up; depth keeps the lowest levels', () => {
+  const rng = new Prng(77);
+  for (const n of [1, 2, 4, 16, 64]) {
+    const nodes = Array.from({ length: n }, () => keccak256(rng.bytes(8)));
+    const root = completeRoot(nodes);
+    for (let i = 0; i < n; i++) {
+      const path = siblingPath(nodes, i);
+      assert.equal(path.length, Math.log2(n));
+      assert.equal(toHex(foldProof(nodes[i]!, BigInt(i), path)), toHex(root), `n=${n} i=${i}`);
+      if (n >= 4) assert.deepEqual(siblingPath(nodes, i, 1).map(toHex), [toHex(nodes[i ^ 1]!)]);
+    }
+  }
+  // Depth 2 of 4 leaves: the second sibling is the other pair's parent.
+  const four = Array.from({ length: 4 }, (_, k) => keccak256(new Uint8Array([k])));
+  assert.deepEqual(siblingPath(four, 0, 2).map(toHex), [toHex(four[1]!), toHex(hashPair(four[2]!, four[3]!))]);
+  assert.throws(() => siblingPath(four, 4), /outside/);
+  assert.throws(() => siblingPath(four.slice(0, 3), 0), /power of two/);
 });

@@ -106,7 +106,7 @@ test('store: flow data, completeness, roots, sealing, load source', async () => 
   await sealLoad(store, 2n, [0], CTX_B); // sectors 0..15 of load 2 are known
   assert.equal(store.sealedMask(2n), 1n);
 
-  assert.deepEqual(store.stats(), { knownSectors: 1n + 1024n + 100n, sealedSectors: 4n * 16n, completeLoads: 1, sealedLoads: 0 });
+  assert.deepEqual(store.stats(), { knownSectors: 1n + 1024n + 100n, sealedSectors: 4n * 16n, completeLoads: 1, sealedLoads: 0, forgottenLoads: 0 });
   await store.close();
 });
 
