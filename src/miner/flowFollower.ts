@@ -62,10 +62,26 @@ export interface FlowFollowerOptions {
   held?: (sub: FlowSubmissionView) => boolean;
   /** Appended to the "no local data yet" line (e.g. that peers will be asked). */
   pendingHint?: string;
+  /**
+   * The transactions overlapping flow sectors [start, end) (the RPC's tx index): when the store
+   * forgets a load whose raw data failed its check, its transactions are pending again, so an
+   * imported file (or a peer) brings the data back.
+   */
+  txsIn?: (start: bigint, end: bigint) => FlowSubmissionView[];
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+
+function pendingEntry(sub: FlowSubmissionView): FollowerState['pending'][number] {
+  return {
+    txSeq: String(sub.txSeq),
+    startPos: String(sub.startPos),
+    lengthSectors: String(sub.lengthSectors),
+    sizeBytes: String(sub.sizeBytes),
+    nodes: sub.nodes.map((n) => ({ root: hex(n.root), height: n.height })),
+  };
+}
 
 export class FlowFollower {
   private readonly o: FlowFollowerOptions;
@@ -113,6 +129,30 @@ export class FlowFollower {
 
   /** nextBlock as last written to the state file. */
   private savedBlock = 0;
+  /** The store's `forgets` when forgotten loads were last turned into pending transactions (-1: not yet). */
+  private forgetsSeen = -1;
+
+  /**
+   * Makes the transactions of every forgotten load pending again (first poll, and whenever the
+   * store forgets another load); returns whether any was added.
+   */
+  private requeueForgotten(st: FollowerState): boolean {
+    const forgets = this.o.store.forgets ?? 0;
+    if (forgets === this.forgetsSeen || this.o.store.forgottenLoads === undefined || this.o.txsIn === undefined) return false;
+    this.forgetsSeen = forgets;
+    const pending = new Set(st.pending.map((p) => p.txSeq));
+    let added = false;
+    for (const L of this.o.store.forgottenLoads()) {
+      for (const sub of this.o.txsIn(L * SECTORS_PER_LOAD_N, (L + 1n) * SECTORS_PER_LOAD_N)) {
+        if (pending.has(String(sub.txSeq)) || this.o.store.rangeKnown(sub.startPos, sub.startPos + sub.lengthSectors)) continue;
+        pending.add(String(sub.txSeq));
+        st.pending.push(pendingEntry(sub));
+        added = true;
+        this.o.log.info(`tx ${sub.txSeq}: its data in load ${L} was forgotten (damaged on disk): pending again${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
+      }
+    }
+    return added;
+  }
 
   private async saveState(): Promise<void> {
     this.savedBlock = this.state!.nextBlock;
@@ -158,6 +198,7 @@ export class FlowFollower {
   /** Reads new Submit events and stores what it can; returns the number of transactions stored. */
   async poll(): Promise<number> {
     const st = await this.loadState();
+    const requeued = this.requeueForgotten(st);
     let stored = 0;
     // Retry pending transactions first (their file may have arrived).
     const still: FollowerState['pending'] = [];
@@ -173,7 +214,7 @@ export class FlowFollower {
       if (await this.storeSubmission(sub)) stored++;
       else still.push(p);
     }
-    let changed = still.length !== st.pending.length;
+    let changed = requeued || still.length !== st.pending.length;
     st.pending = still;
     const head = await this.o.chain.blockNumber();
     while (st.nextBlock <= head) {
@@ -186,13 +227,7 @@ export class FlowFollower {
         if (sub.startPos > prevEnd) await this.o.store.markKnownZero(prevEnd, sub.startPos);
         if (await this.storeSubmission(sub)) stored++;
         else {
-          st.pending.push({
-            txSeq: String(sub.txSeq),
-            startPos: String(sub.startPos),
-            lengthSectors: String(sub.lengthSectors),
-            sizeBytes: String(sub.sizeBytes),
-            nodes: sub.nodes.map((n) => ({ root: hex(n.root), height: n.height })),
-          });
+          st.pending.push(pendingEntry(sub));
           this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) ${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
         }
         const end = sub.startPos + sub.lengthSectors;
