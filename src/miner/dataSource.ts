@@ -3,7 +3,7 @@
  * files imported with `zg-miner import`; a later issue adds remote peers). Every file is checked
  * against the transaction's submission node roots before the miner stores it.
  */
-import { readFile, writeFile, rename, mkdir, rm } from 'node:fs/promises';
+import { readdir, readFile, writeFile, rename, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BYTES_PER_SECTOR } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
@@ -15,6 +15,11 @@ export interface DataSource {
   fileData(txSeq: bigint, sizeBytes: bigint): Promise<Uint8Array | null>;
   /** Forgets the file once its data is in the store (no second copy of the flow is kept). */
   remove?(txSeq: bigint): Promise<void>;
+  /**
+   * The transactions whose files are here now. With it the follower retries only those of its
+   * pending transactions (work to do), not every one on every poll; without it, all of them.
+   */
+  available?(): Promise<ReadonlySet<bigint>>;
 }
 
 /**
@@ -66,6 +71,21 @@ export class DirDataSource implements DataSource {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
     }
+  }
+  async available(): Promise<ReadonlySet<bigint>> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+      throw e;
+    }
+    const out = new Set<bigint>();
+    for (const n of names) {
+      const m = /^(\d{1,20})\.bin$/.exec(n); // temp files (`.bin.tmp-PID`) are not there yet
+      if (m) out.add(BigInt(m[1]!));
+    }
+    return out;
   }
   async remove(txSeq: bigint): Promise<void> {
     await rm(this.path(txSeq), { force: true });

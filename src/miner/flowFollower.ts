@@ -17,7 +17,7 @@ interface FollowerState {
   nextBlock: number;
   /** End (sector) of the last submission seen; data before it is accounted for or pending. */
   flowEnd: string;
-  /** Submissions seen whose data is not stored yet (retried on every poll). */
+  /** Submissions seen whose data is not stored yet, in flow order (retried when their file arrives, or by the sweep). */
   pending: { txSeq: string; startPos: string; lengthSectors: string; sizeBytes: string; nodes: { root: string; height: number }[] }[];
 }
 
@@ -44,6 +44,13 @@ export function parseFollowerState(text: string): FollowerState | null {
 /** How many blocks one eth_getLogs asks for. */
 const LOG_SPAN = 5000;
 
+/**
+ * Pending transactions re-checked per poll whatever their file: their data can also arrive from
+ * peers or through RPC uploads (then `held`), so a rotating sweep of this many keeps a poll's cost
+ * bounded while a long pending list still drains.
+ */
+export const PENDING_SWEEP = 256;
+
 export interface FlowFollowerOptions {
   chain: MinerChain;
   store: MinerStore;
@@ -58,6 +65,11 @@ export interface FlowFollowerOptions {
   log: MinerLogger;
   /** Called with each block range's Submit events before the follower moves past them (the RPC's tx index). */
   onSubmissions?: (subs: FlowSubmissionView[]) => Promise<void>;
+  /**
+   * True when the consumer of `onSubmissions` holds none of the events the follower has passed
+   * (the RPC's transaction index in a data dir from before it existed): they are read again.
+   */
+  needsEventReplay?: () => boolean;
   /** True when the submission's data is already held (synced from peers or uploaded): it leaves the pending list. */
   held?: (sub: FlowSubmissionView) => boolean;
   /** Appended to the "no local data yet" line (e.g. that peers will be asked). */
@@ -122,6 +134,10 @@ export class FlowFollower {
       // event again so the tree holds them; stored data is not rewritten (known sectors are kept).
       this.o.log.info(`flow tree is empty: re-reading Submit events from block ${this.o.fromBlock}`);
       this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+    } else if (BigInt(this.state.flowEnd) > 0n && this.o.needsEventReplay?.()) {
+      // The tree and the store ignore the repeated events; only the consumer is filled.
+      this.o.log.info(`transaction index is empty: re-reading Submit events from block ${this.o.fromBlock}`);
+      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
     }
     this.savedBlock = this.state.nextBlock;
     return this.state;
@@ -147,6 +163,7 @@ export class FlowFollower {
         if (pending.has(String(sub.txSeq)) || this.o.store.rangeKnown(sub.startPos, sub.startPos + sub.lengthSectors)) continue;
         pending.add(String(sub.txSeq));
         st.pending.push(pendingEntry(sub));
+        this.pendingPos = null;
         added = true;
         this.o.log.info(`tx ${sub.txSeq}: its data in load ${L} was forgotten (damaged on disk): pending again${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
       }
@@ -161,12 +178,36 @@ export class FlowFollower {
     await rename(tmp, this.o.stateFile);
   }
 
+  /** Where each pending txSeq sits in `pending` (rebuilt after the list changes). */
+  private pendingPos: Map<string, number> | null = null;
+  private sweepCursor = 0;
+
+  /** Indexes of the pending transactions worth a try this poll. */
+  private async retryCandidates(pending: FollowerState['pending']): Promise<{ indexes: Iterable<number>; files: ReadonlySet<bigint> | null }> {
+    if (pending.length === 0) return { indexes: [], files: null };
+    const files = this.o.source.available ? await this.o.source.available() : null;
+    if (files === null) return { indexes: pending.keys(), files };
+    const out = new Set<number>();
+    if (files.size > 0) {
+      if (this.pendingPos === null) this.pendingPos = new Map(pending.map((p, i) => [p.txSeq, i]));
+      for (const t of files) {
+        const i = this.pendingPos.get(String(t));
+        if (i !== undefined) out.add(i);
+      }
+    }
+    const sweep = Math.min(PENDING_SWEEP, pending.length);
+    for (let k = 0; k < sweep; k++) out.add((this.sweepCursor + k) % pending.length);
+    this.sweepCursor = (this.sweepCursor + sweep) % pending.length;
+    return { indexes: [...out].sort((a, b) => a - b), files };
+  }
+
   /** Stores one submission's data; false when the DataSource does not have it (yet). */
-  private async storeSubmission(sub: FlowSubmissionView): Promise<boolean> {
+  private async storeSubmission(sub: FlowSubmissionView, fileMayBeThere = true): Promise<boolean> {
     // Stored before a restart (its file is gone by now, and its event read again): nothing to do.
     if (this.o.store.rangeKnown(sub.startPos, sub.startPos + sub.lengthSectors)) return true;
     // Synced from peers or uploaded through the RPC (a shard miner holds only its loads of it).
     if (this.o.held?.(sub)) return true;
+    if (!fileMayBeThere) return false;
     const data = await this.o.source.fileData(sub.txSeq, sub.sizeBytes);
     if (data === null) return false;
     const end = sub.startPos + sub.lengthSectors;
@@ -200,9 +241,12 @@ export class FlowFollower {
     const st = await this.loadState();
     const requeued = this.requeueForgotten(st);
     let stored = 0;
-    // Retry pending transactions first (their file may have arrived).
-    const still: FollowerState['pending'] = [];
-    for (const p of st.pending) {
+    // Retry pending transactions first: those whose file has arrived, and a bounded sweep for data
+    // that came another way. Without a listing source, every one (the cost is then O(pending)).
+    const done = new Set<number>();
+    const { indexes, files } = await this.retryCandidates(st.pending);
+    for (const i of indexes) {
+      const p = st.pending[i]!;
       const sub: FlowSubmissionView = {
         txSeq: BigInt(p.txSeq),
         startPos: BigInt(p.startPos),
@@ -211,11 +255,20 @@ export class FlowFollower {
         nodes: p.nodes.map((n) => ({ root: unhex(n.root), height: n.height })),
         blockNumber: 0,
       };
-      if (await this.storeSubmission(sub)) stored++;
-      else still.push(p);
+      if (await this.storeSubmission(sub, files === null || files.has(sub.txSeq))) {
+        stored++;
+        done.add(i);
+      }
     }
-    let changed = requeued || still.length !== st.pending.length;
-    st.pending = still;
+    let changed = requeued || done.size > 0;
+    if (done.size > 0) {
+      // The sweep goes on where it was: entries removed before the cursor shift it back.
+      let before = 0;
+      for (const i of done) if (i < this.sweepCursor) before++;
+      st.pending = st.pending.filter((_, i) => !done.has(i));
+      this.sweepCursor = st.pending.length === 0 ? 0 : (this.sweepCursor - before) % st.pending.length;
+      this.pendingPos = null;
+    }
     const head = await this.o.chain.blockNumber();
     while (st.nextBlock <= head) {
       const to = Math.min(head, st.nextBlock + LOG_SPAN - 1);
@@ -228,6 +281,7 @@ export class FlowFollower {
         if (await this.storeSubmission(sub)) stored++;
         else {
           st.pending.push(pendingEntry(sub));
+          this.pendingPos = null;
           this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) ${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
         }
         const end = sub.startPos + sub.lengthSectors;

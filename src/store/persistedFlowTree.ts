@@ -334,6 +334,30 @@ export class PersistedFlowTree implements FlowTreePort {
     });
   }
 
+  /**
+   * recordNode for many proven nodes with one flush (peer sync proves the load roots of a whole
+   * event node at once). Stops at the first that disagrees; the ones before it are kept.
+   * @throws MinerError if one disagrees with a known node.
+   */
+  recordNodes(nodes: readonly { level: number; index: bigint; root: Bytes32 }[]): Promise<void> {
+    if (nodes.length === 0) return Promise.resolve();
+    return this.#serial(async () => {
+      try {
+        for (const { level, index, root } of nodes) {
+          let ok: boolean;
+          try {
+            ok = this.#tree.recordNode(level, index, root);
+          } catch (e) {
+            throw new MinerError('STORE_ERROR', `flow tree: node (${level}, ${index}): ${(e as Error).message}`, { cause: e });
+          }
+          if (!ok) throw new MinerError('STORE_ERROR', `flow tree: node (${level}, ${index}) ${toHex(root)} disagrees with the flow tree`);
+        }
+      } finally {
+        if (this.#nodes.dirty) await this.#nodes.flush();
+      }
+    });
+  }
+
   /** The tree's height at its current length. */
   get height(): number {
     return treeHeight(this.#tree.length);

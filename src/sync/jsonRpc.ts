@@ -40,6 +40,27 @@ export class RawJson {
   }
 }
 
+/**
+ * A result sent as the raw bytes of the HTTP body (content-type application/octet-stream) when it
+ * answers a single request: a zg-miner extension for bulk load data, so neither side spends a
+ * millisecond per 256 KiB on base64 (this VM's Node encodes at ~170 MB/s). Inside a batch, where
+ * answers must be JSON, `json` is sent instead.
+ */
+export class RawBinary {
+  readonly bytes: Uint8Array;
+  readonly #json: () => RawJson;
+  constructor(bytes: Uint8Array, json: () => RawJson) {
+    this.bytes = bytes;
+    this.#json = json;
+  }
+  /** The same result as JSON (built only when needed). */
+  json(): RawJson {
+    return this.#json();
+  }
+}
+
+export const BINARY_CONTENT_TYPE = 'application/octet-stream';
+
 /** An integer literal the parser kept exact because it does not fit a double. */
 export class BigIntLiteral {
   readonly digits: string;

@@ -3,7 +3,7 @@
  * NOTHING that the chain has not vouched for (spec §9.3).
  *
  * For every complete load L of the flow that this shard holds and the store lacks: fetch it with
- * `zgs_getDataByNodeIndex(L)` (base64 from zg-miner peers, byte numbers from nodes), or, when the
+ * `zgs_getDataByNodeIndex(L)` (raw bytes from zg-miner peers, byte numbers from nodes), or, when the
  * peer has no whole load (older nodes, loads it holds in parts), assemble it from each overlapping
  * transaction's sectors with `zgs_downloadSegmentByTxSeq`; hash it once (wasm: 1024 leaves → the
  * 64 seal roots → the load root); compare the load root with the flow tree's node (10, L) built
@@ -14,13 +14,13 @@
  */
 import { BYTES_PER_LOAD, BYTES_PER_SECTOR, SECTORS_PER_LOAD_N } from '../spec.js';
 import { equalBytes } from '../bytes.js';
-import { hashPair } from '../core/merkle.js';
+import { completeRoot, hashPair } from '../core/merkle.js';
 import { numChunks } from '../core/fileRoot.js';
 import type { Bytes32 } from '../types.js';
 import { PeerError, type PeerFailure } from './rpcClient.js';
 import type { Peer, PeerPool, PeerView } from './peerPool.js';
 import type { TxIndex } from './txIndex.js';
-import { decodeDataAnswer, decodeSegment, peerHash } from './wire.js';
+import { decodeLoadAnswer, decodeSegment, peerHash } from './wire.js';
 import type { FlowTreeReader, LoadRootsOut } from './zgsNode.js';
 import { RPC_INVALID_PARAMS } from './jsonRpc.js';
 
@@ -47,7 +47,17 @@ export interface SyncMetricsSink {
 export interface SyncTree extends Pick<FlowTreeReader, 'length' | 'node'> {
   /** Records a node proven by a verified load and a peer's proof path (a shard miner's proof levels). */
   recordNode?(level: number, index: bigint, root: Bytes32): Promise<void>;
+  /** recordNode for many proven nodes with one durable flush. */
+  recordNodes?(nodes: readonly { level: number; index: bigint; root: Bytes32 }[]): Promise<void>;
 }
+
+/**
+ * The highest level whose node a peer's load roots are checked against as a group: up to 2^10
+ * loads (zgs_getHashAtNodeIndex in batches of GROUP_BATCH). Above it a load is proven alone with
+ * zgs_getSectorProof, which records its path, so its 2^10-load ancestor becomes known.
+ */
+const GROUP_MAX_LEVEL = 20;
+const GROUP_BATCH = 128;
 
 export interface LoadSyncOptions {
   pool: PeerPool;
@@ -94,6 +104,14 @@ export class LoadSync {
   private unavailable = 0;
   private wanted = 0;
   private stored = 0;
+
+  /**
+   * Load roots of held, not yet stored loads, proven as a group: the peer's level-10 roots under
+   * a node the events know hash to exactly that node. A load is then checked against its root.
+   */
+  private readonly provenRoots = new Map<bigint, Bytes32>();
+  /** Group proofs in flight, by peer and anchor node (concurrent loads of one group share one). */
+  private readonly groups = new Map<string, Promise<boolean>>();
 
   /** Verified loads waiting for the next group commit, and whether one is running. */
   private queued: { loadIndex: bigint; bytes: Uint8Array; roots: LoadRootsOut; done: (e?: unknown) => void }[] = [];
@@ -150,12 +168,14 @@ export class LoadSync {
   /** Fetches `load` from `peer` as 262144 bytes, or throws PeerError/LoadRejected. */
   private async fetch(peer: Peer, load: bigint): Promise<Uint8Array> {
     let pieces: Uint8Array[] | null;
+    const enc = peer.dataEncoding;
     try {
-      pieces = decodeDataAnswer('zgs_getDataByNodeIndex', await peer.client.callRaw('zgs_getDataByNodeIndex', peer.base64Data ? [load, 'base64'] : [load]));
+      const a = await peer.client.callAnswer('zgs_getDataByNodeIndex', enc === 'numbers' ? [load] : [load, enc]);
+      pieces = decodeLoadAnswer('zgs_getDataByNodeIndex', a, BYTES_PER_LOAD);
     } catch (e) {
-      // A node without our base64 extension refuses the extra param: ask it plainly from now on.
-      if (peer.base64Data && e instanceof PeerError && e.reason === 'rpc' && e.code === RPC_INVALID_PARAMS) {
-        peer.base64Data = false;
+      // A peer without our extension refuses the extra param: ask it in the next plainer form from now on.
+      if (enc !== 'numbers' && e instanceof PeerError && e.reason === 'rpc' && e.code === RPC_INVALID_PARAMS) {
+        if (peer.dataEncoding === enc) peer.dataEncoding = enc === 'binary' ? 'base64' : 'numbers';
         return this.fetch(peer, load);
       }
       if (!(e instanceof PeerError && e.reason === 'rpc' && e.code === -32601)) throw e;
@@ -184,12 +204,84 @@ export class LoadSync {
     return out;
   }
 
+  /** The lowest node above load L (levels 11..GROUP_MAX_LEVEL) that the tree knows, or null. */
+  private async anchorOf(load: bigint): Promise<{ level: number; index: bigint; root: Bytes32 } | null> {
+    for (let level = 11; level <= GROUP_MAX_LEVEL; level++) {
+      const index = load >> BigInt(level - 10);
+      const root = await this.o.tree.node(level, index);
+      if (root !== null) return { level, index, root };
+    }
+    return null;
+  }
+
   /**
-   * Checks a load root against the chain: the tree's node (10, L) when known, else the peer's
-   * sector-proof siblings folded up to the first node the tree knows.
+   * Proves the level-10 roots of every load under `anchor` at once: the peer's roots (one batch
+   * of zgs_getHashAtNodeIndex) must hash up to the anchor the chain gave. True when proven; false
+   * when the peer cannot say (no such method, a root it lacks): then each load is proven alone.
+   * @throws LoadRejected 'mismatch' when the roots contradict the chain (on behalf of `load`).
+   */
+  private async proveGroup(peer: Peer, load: bigint, anchor: { level: number; index: bigint; root: Bytes32 }): Promise<boolean> {
+    const span = 1 << (anchor.level - 10);
+    const base = anchor.index << BigInt(anchor.level - 10);
+    const roots: Bytes32[] = [];
+    try {
+      for (let i = 0; i < span; i += GROUP_BATCH) {
+        const n = Math.min(GROUP_BATCH, span - i);
+        const got = await peer.client.callBatch(
+          'zgs_getHashAtNodeIndex',
+          Array.from({ length: n }, (_, j) => [base + BigInt(i + j)])
+        );
+        for (const v of got) {
+          if (v === null) return false;
+          roots.push(peerHash('zgs_getHashAtNodeIndex', v));
+        }
+      }
+    } catch (e) {
+      if (e instanceof PeerError && e.reason === 'rpc') {
+        if (e.code === -32601) peer.hashBatch = false;
+        return false;
+      }
+      throw e;
+    }
+    if (!equalBytes(completeRoot(roots), anchor.root)) throw new LoadRejected('mismatch', `load ${load} does not match the chain's root`);
+    const record: { level: number; index: bigint; root: Bytes32 }[] = [];
+    for (let i = 0; i < span; i++) {
+      const l = base + BigInt(i);
+      if (this.o.holds(l)) {
+        if (!this.o.store.isLoadComplete(l)) this.provenRoots.set(l, roots[i]!);
+      } else record.push({ level: 10, index: l, root: roots[i]! });
+    }
+    // A shard miner keeps the roots of loads it does not hold: its answers' proofs climb through them.
+    if (record.length > 0) {
+      if (this.o.tree.recordNodes) await this.o.tree.recordNodes(record);
+      else if (this.o.tree.recordNode) for (const r of record) if ((await this.o.tree.node(10, r.index)) === null) await this.o.tree.recordNode(10, r.index, r.root);
+    }
+    return true;
+  }
+
+  /** The load's root as the chain vouches for it without a per-load proof, or null. */
+  private async knownRoot(peer: Peer, load: bigint): Promise<Bytes32 | null> {
+    const known = (await this.o.tree.node(10, load)) ?? this.provenRoots.get(load) ?? null;
+    if (known !== null || !peer.hashBatch) return known;
+    const anchor = await this.anchorOf(load);
+    if (anchor === null) return null;
+    const key = `${peer.url} ${anchor.level}:${anchor.index}`;
+    let p = this.groups.get(key);
+    if (p === undefined) {
+      p = this.proveGroup(peer, load, anchor).finally(() => this.groups.delete(key));
+      this.groups.set(key, p);
+    }
+    if (!(await p)) return null;
+    return (await this.o.tree.node(10, load)) ?? this.provenRoots.get(load) ?? null;
+  }
+
+  /**
+   * Checks a load root against the chain: the tree's node (10, L) when known, or the load's root
+   * proven with its group (proveGroup), else the peer's sector-proof siblings folded up to the
+   * first node the tree knows.
    */
   private async verify(peer: Peer, load: bigint, root: Bytes32): Promise<[number, bigint, Bytes32][]> {
-    const known = await this.o.tree.node(10, load);
+    const known = await this.knownRoot(peer, load);
     if (known !== null) {
       if (!equalBytes(known, root)) throw new LoadRejected('mismatch', `load ${load} does not match the chain's root`);
       return [];
@@ -219,12 +311,15 @@ export class LoadSync {
   }
 
   /** One load from one peer: fetch, hash once, verify, store. */
-  private async syncFrom(peer: Peer, load: bigint): Promise<void> {
+  private async syncFrom(peer: Peer, load: bigint, release: () => void): Promise<void> {
     const bytes = await this.fetch(peer, load);
     const roots = this.o.hashLoad(load, bytes);
     const proven = await this.verify(peer, load, roots.loadRoot);
+    // The peer's part is done: its slot serves the next load while this one waits for a group commit.
+    release();
     if (this.o.store.isLoadComplete(load)) return; // stored meanwhile (upload, follower)
     await this.write(load, bytes, roots);
+    this.provenRoots.delete(load);
     // Bottom-up, so each recorded node climbs through the ones before it to the anchor.
     if (this.o.tree.recordNode) for (const [k, i, v] of proven) if ((await this.o.tree.node(k, i)) === null) await this.o.tree.recordNode(k, i, v);
     this.o.pool.succeeded(peer, bytes.length);
@@ -240,10 +335,15 @@ export class LoadSync {
       const peer = this.o.pool.candidates(load, tried)[0];
       if (peer === undefined) return false;
       tried.add(peer);
-      const release = await this.o.pool.acquire(peer);
-      if (release === null) continue;
+      const slot = await this.o.pool.acquire(peer);
+      if (slot === null) continue;
+      let held = true;
+      const release = (): void => {
+        if (held) slot();
+        held = false;
+      };
       try {
-        await this.syncFrom(peer, load);
+        await this.syncFrom(peer, load, release);
         return true;
       } catch (e) {
         if (e instanceof LoadRejected) {
@@ -301,7 +401,8 @@ export class LoadSync {
     let unavailable = 0;
     const queue = todo.filter((l) => this.o.pool.anyCouldServe(l));
     unavailable += todo.length - queue.length;
-    const workers = Math.max(1, Math.min(queue.length, 16));
+    // More loads in flight than peer slots: verified loads wait for a group commit without holding one.
+    const workers = Math.max(1, Math.min(queue.length, 32));
     await Promise.all(
       Array.from({ length: workers }, async () => {
         for (;;) {

@@ -7,6 +7,8 @@
  */
 import { RpcClient, PeerError, type PeerFailure } from './rpcClient.js';
 
+export type DataEncoding = 'binary' | 'base64' | 'numbers';
+
 export type PeerState = 'probing' | 'ready' | 'backoff' | 'dropped' | 'refused';
 export const PEER_STATES: readonly PeerState[] = ['probing', 'ready', 'backoff', 'dropped', 'refused'];
 
@@ -43,8 +45,13 @@ export class Peer {
   failures = 0;
   /** When it may be asked again (backoff/dropped/probe retry), ms since epoch. */
   until = 0;
-  /** False once the peer refused the base64 form of zgs_getDataByNodeIndex. */
-  base64Data = true;
+  /**
+   * The form zgs_getDataByNodeIndex is asked in: zg-miner extensions first (raw bytes, then
+   * base64), one step down each time the peer refuses the param (older zg-miners, nodes).
+   */
+  dataEncoding: DataEncoding = 'binary';
+  /** False once the peer answered a zgs_getHashAtNodeIndex batch with "method not found". */
+  hashBatch = true;
   constructor(url: string, client: RpcClient) {
     this.url = url;
     this.client = client;
@@ -206,7 +213,11 @@ export class PeerPool {
     peer.streak++;
     const t = this.now();
     let line: string;
-    if (reason === 'mismatch' || peer.streak >= 3) {
+    if (peer.state === 'dropped' && peer.until > t) {
+      // A request that was in flight when the peer was dropped: it stays dropped (not shortened to a backoff).
+      line = `peer ${peer.url}: ${what} (already dropped)`;
+      this.o.log.info(line);
+    } else if (reason === 'mismatch' || peer.streak >= 3) {
       peer.state = 'dropped';
       peer.until = t + this.dropMs;
       peer.reason = what;

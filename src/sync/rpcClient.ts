@@ -5,7 +5,13 @@
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { parseJsonExact, stringifyResult } from './jsonRpc.js';
+import { BINARY_CONTENT_TYPE, parseJsonExact, stringifyResult } from './jsonRpc.js';
+
+/** A response body as received; `binary` when the peer sent raw bytes (RawBinary) instead of JSON. */
+export interface RawAnswer {
+  body: Buffer;
+  binary: boolean;
+}
 
 /** Why a peer call failed; also the `reason` label of zg_miner_sync_rejected_total. */
 export type PeerFailure = 'network' | 'timeout' | 'http' | 'rpc' | 'garbage' | 'too-large' | 'mismatch' | 'missing' | 'unverifiable';
@@ -50,10 +56,21 @@ export class RpcClient {
   }
 
   /** POSTs one request and returns the raw response body (HTTP 200 only). */
-  callRaw(method: string, params: readonly unknown[]): Promise<Buffer> {
+  async callRaw(method: string, params: readonly unknown[]): Promise<Buffer> {
+    const a = await this.callAnswer(method, params);
+    if (a.binary) throw new PeerError('garbage', `${method}: a binary answer to a JSON request`);
+    return a.body;
+  }
+
+  /** POSTs one request and returns the body and whether it came as raw bytes (HTTP 200 only). */
+  callAnswer(method: string, params: readonly unknown[]): Promise<RawAnswer> {
     const body = `{"jsonrpc":"2.0","id":${this.nextId++},"method":${JSON.stringify(method)},"params":${stringifyResult(params)}}`;
+    return this.post(method, body);
+  }
+
+  private post(method: string, body: string): Promise<RawAnswer> {
     const send = this.u.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<RawAnswer>((resolve, reject) => {
       let settled = false;
       const fail = (e: PeerError): void => {
         if (settled) return;
@@ -77,6 +94,7 @@ export class RpcClient {
             fail(new PeerError('too-large', `${method}: answer of ${declared} bytes is over ${this.maxBytes}`));
             return;
           }
+          const binary = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === BINARY_CONTENT_TYPE;
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
@@ -88,7 +106,7 @@ export class RpcClient {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            resolve(Buffer.concat(chunks, size));
+            resolve({ body: Buffer.concat(chunks, size), binary });
           });
           res.on('error', (e) => fail(new PeerError('network', `${method}: ${e.message}`)));
         }
@@ -96,6 +114,42 @@ export class RpcClient {
       req.on('error', (e: NodeJS.ErrnoException) => fail(new PeerError('network', `${method}: ${e.code ?? e.message}`)));
       req.end(body);
     });
+  }
+
+  /**
+   * Calls `method` once per params list in one JSON-RPC batch (one round trip) and returns the
+   * results in request order. An error answer to any of them throws PeerError 'rpc' (with its
+   * code); a missing, repeated or unknown id, or a non-array answer other than an error, is garbage.
+   */
+  async callBatch(method: string, paramsList: readonly (readonly unknown[])[]): Promise<unknown[]> {
+    if (paramsList.length === 0) return [];
+    const first = this.nextId;
+    this.nextId += paramsList.length;
+    const body = `[${paramsList.map((p, i) => `{"jsonrpc":"2.0","id":${first + i},"method":${JSON.stringify(method)},"params":${stringifyResult(p)}}`).join(',')}]`;
+    const a = await this.post(method, body);
+    if (a.binary) throw new PeerError('garbage', `${method}: a binary answer to a batch`);
+    let v: unknown;
+    try {
+      v = parseJsonExact(a.body.toString('utf8'));
+    } catch {
+      throw new PeerError('garbage', `${method}: the batch answer is not JSON`);
+    }
+    // A server without batches answers one error object.
+    if (!Array.isArray(v)) {
+      resultOfValue(method, v); // throws its error
+      throw new PeerError('garbage', `${method}: the batch answer is not an array`);
+    }
+    const out: unknown[] = new Array<unknown>(paramsList.length);
+    const seen = new Set<number>();
+    for (const r of v) {
+      const id = (r as { id?: unknown } | null)?.id;
+      const k = typeof id === 'number' ? id - first : -1;
+      if (!(Number.isInteger(k) && k >= 0 && k < paramsList.length) || seen.has(k)) throw new PeerError('garbage', `${method}: a batch answer with an id we did not send`);
+      seen.add(k);
+      out[k] = resultOfValue(method, r);
+    }
+    if (seen.size !== paramsList.length) throw new PeerError('garbage', `${method}: the batch answer lacks ${paramsList.length - seen.size} of ${paramsList.length} answers`);
+    return out;
   }
 
   /** Calls `method` and returns its `result` (JSON-RPC errors and garbage throw PeerError). */
@@ -116,6 +170,11 @@ export function resultOf(method: string, body: Buffer): unknown {
   } catch {
     throw new PeerError('garbage', `${method}: the answer is not JSON`);
   }
+  return resultOfValue(method, v);
+}
+
+/** The `result` of a parsed JSON-RPC response object, or a PeerError for an error object or garbage. */
+function resultOfValue(method: string, v: unknown): unknown {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new PeerError('garbage', `${method}: the answer is not a JSON-RPC response object`);
   const r = v as Record<string, unknown>;
   if (r['error'] !== undefined && r['error'] !== null) {

@@ -7,11 +7,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenOn, parseHostPort, type AddressLabel } from '../listen.js';
 import {
+  BINARY_CONTENT_TYPE,
   BigIntLiteral,
   RPC_INTERNAL_ERROR,
   RPC_INVALID_REQUEST,
   RPC_METHOD_NOT_FOUND,
   RPC_PARSE_ERROR,
+  RawBinary,
   RawJson,
   RpcFault,
   idJson,
@@ -53,8 +55,11 @@ function errorJson(id: unknown, code: number, message: string, data?: unknown): 
   return `{"jsonrpc":"2.0","id":${idJson(id)},"error":{"code":${code},"message":${JSON.stringify(message)}${d}}}`;
 }
 
-/** One request object → its response text, or null for a notification (no id). */
-async function answer(req: unknown, o: RpcServerOptions): Promise<string | Buffer[] | null> {
+/**
+ * One request object → its response text, or null for a notification (no id). `single`: the
+ * request is the whole body, so a RawBinary result may be the whole HTTP answer.
+ */
+async function answer(req: unknown, o: RpcServerOptions, single = false): Promise<string | Buffer[] | RawBinary | null> {
   if (req === null || typeof req !== 'object' || Array.isArray(req)) return errorJson(null, RPC_INVALID_REQUEST, 'Invalid request: expected an object');
   const r = req as Record<string, unknown>;
   const id = r['id'];
@@ -68,13 +73,15 @@ async function answer(req: unknown, o: RpcServerOptions): Promise<string | Buffe
   if (raw !== undefined && raw !== null && !Array.isArray(raw)) return errorJson(replyId, RPC_INVALID_REQUEST, 'Invalid request: params must be an array (positional)');
   const params = (raw ?? []) as unknown[];
   const handler = Object.prototype.hasOwnProperty.call(o.methods, method) ? o.methods[method] : undefined;
-  let text: string | Buffer[];
+  let text: string | Buffer[] | RawBinary;
   if (handler === undefined) text = errorJson(replyId, RPC_METHOD_NOT_FOUND, `Method not found: ${method.slice(0, 64)}`);
   else {
     try {
-      const result = await handler(params);
+      let result = await handler(params);
       const head = `{"jsonrpc":"2.0","id":${idJson(replyId)},"result":`;
-      if (result instanceof RawJson) text = [Buffer.from(head), typeof result.text === 'string' ? Buffer.from(result.text) : result.text, Buffer.from('}')];
+      if (result instanceof RawBinary && !(single && hasId)) result = result.json();
+      if (result instanceof RawBinary) text = result;
+      else if (result instanceof RawJson) text = [Buffer.from(head), typeof result.text === 'string' ? Buffer.from(result.text) : result.text, Buffer.from('}')];
       else text = `${head}${stringifyResult(result)}}`;
     } catch (e) {
       if (e instanceof RpcFault) text = errorJson(replyId, e.code, e.message, e.data);
@@ -145,15 +152,19 @@ export async function startRpcServer(o: RpcServerOptions): Promise<RpcServer> {
       answers.forEach((a, i) => {
         if (i > 0) parts.push(',');
         if (typeof a === 'string') parts.push(a);
+        else if (a instanceof RawBinary) throw new Error('a binary answer inside a batch'); // answer() never gives one there
         else parts.push(...a);
       });
       parts.push(']');
       send(res, 200, parts);
       return;
     }
-    const a = await answer(parsed, o);
+    const a = await answer(parsed, o, true);
     if (a === null) res.writeHead(204).end();
-    else send(res, 200, typeof a === 'string' ? [a] : a);
+    else if (a instanceof RawBinary) {
+      res.writeHead(200, { 'content-type': BINARY_CONTENT_TYPE, 'content-length': a.bytes.length });
+      res.end(a.bytes);
+    } else send(res, 200, typeof a === 'string' ? [a] : a);
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {

@@ -6,7 +6,8 @@
  * crash never loses a transaction the follower thinks it has seen; a torn last line is dropped on
  * open and re-added when the follower re-reads that block.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { dataRootFromNodes } from '../core/fileRoot.js';
 import { toHex } from '../bytes.js';
 import type { Bytes32, FlowSubmission } from '../types.js';
@@ -38,34 +39,50 @@ export class TxIndex {
   static async open(file: string | null): Promise<TxIndex> {
     const ix = new TxIndex();
     if (file === null) return ix;
-    let text = '';
+    // Streamed, line by line: the file grows with the flow, so it is never read whole.
+    let good = 0;
+    let size = 0;
+    let lastTerminated = true;
     try {
-      text = await readFile(file, 'utf8');
+      const fh = await open(file, 'r');
+      try {
+        size = (await fh.stat()).size;
+        const lines = createInterface({ input: fh.createReadStream({ autoClose: false }), crlfDelay: Infinity });
+        for await (const l of lines) {
+          if (l === '') {
+            good += 1;
+            continue;
+          }
+          let v: Line;
+          try {
+            v = JSON.parse(l) as Line;
+          } catch {
+            break; // a torn tail: the follower re-reads its block
+          }
+          ix.remember({
+            txSeq: BigInt(v.s),
+            startPos: BigInt(v.p),
+            lengthSectors: BigInt(v.l),
+            sizeBytes: BigInt(v.b),
+            nodes: v.n.map(([r, h]) => ({ root: unhex(r), height: h })),
+            blockNumber: v.k,
+          });
+          good += Buffer.byteLength(l) + 1;
+        }
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    const lines = text.split('\n');
-    let good = 0;
-    for (const l of lines) {
-      if (l === '') continue;
-      let v: Line;
-      try {
-        v = JSON.parse(l) as Line;
-      } catch {
-        break; // a torn tail: the follower re-reads its block
-      }
-      ix.remember({
-        txSeq: BigInt(v.s),
-        startPos: BigInt(v.p),
-        lengthSectors: BigInt(v.l),
-        sizeBytes: BigInt(v.b),
-        nodes: v.n.map(([r, h]) => ({ root: unhex(r), height: h })),
-        blockNumber: v.k,
-      });
-      good += l.length + 1;
+    if (good > size) {
+      // The last line parsed but lacks its newline: the next append must not join it.
+      good = size;
+      lastTerminated = false;
     }
     ix.fh = await open(file, 'a+');
-    if (good < Buffer.byteLength(text)) await ix.fh.truncate(good);
+    if (good < size) await ix.fh.truncate(good);
+    if (!lastTerminated) await ix.fh.appendFile('\n');
     return ix;
   }
 

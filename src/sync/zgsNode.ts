@@ -19,7 +19,7 @@ import { hashPair, siblingPath } from '../core/merkle.js';
 import { treeHeight } from '../core/flowTree.js';
 import { numChunks, paddedChunks, paddedSectorLeaves, promotingLevels, promotingProof } from '../core/fileRoot.js';
 import type { Bytes32 } from '../types.js';
-import { RawJson, RpcFault, RPC_SERVER_BUSY, boolParam, describe, hashParam, invalidParams, uintParam } from './jsonRpc.js';
+import { RawBinary, RawJson, RpcFault, RPC_SERVER_BUSY, boolParam, describe, hashParam, invalidParams, uintParam } from './jsonRpc.js';
 import type { RpcHandler } from './rpcServer.js';
 import type { TxIndex, TxRecord } from './txIndex.js';
 import { decodeSegment, encodeBase64Arrays, encodeByteArrays, encodeSegment } from './wire.js';
@@ -382,15 +382,22 @@ export class ZgsNode {
     return { lemma: lemma.map(hex), path };
   }
 
-  /** Known pieces of load L (one whole load when complete), or null when none is stored. */
-  private async dataByNodeIndex(loadV: unknown, encV: unknown): Promise<RawJson | null> {
+  /**
+   * Known pieces of load L (one whole load when complete), or null when none is stored. Encoding
+   * (zg-miner extensions, a node has neither): nothing = byte numbers; "base64" = base64 strings;
+   * "binary" = a complete load as the raw HTTP body (pieces of an incomplete one as base64).
+   */
+  private async dataByNodeIndex(loadV: unknown, encV: unknown): Promise<RawJson | RawBinary | null> {
     const load = uintParam(loadV, 'loadIndex', 1n << 40n);
-    if (encV !== undefined && encV !== 'base64') throw invalidParams(`encoding: expected "base64" or nothing, got ${describe(encV)}`);
+    if (encV !== undefined && encV !== 'base64' && encV !== 'binary') throw invalidParams(`encoding: expected "binary", "base64" or nothing, got ${describe(encV)}`);
     if (!this.holds(load)) return null;
     const start = load * LOAD;
     let pieces: Uint8Array[];
-    if (this.o.store.isLoadComplete(load)) pieces = [await this.o.store.readRawLoad(load)];
-    else {
+    if (this.o.store.isLoadComplete(load)) {
+      const whole = await this.o.store.readRawLoad(load);
+      if (encV === 'binary') return new RawBinary(whole, () => new RawJson(encodeBase64Arrays([whole])));
+      pieces = [whole];
+    } else {
       // Like the node: each known run without offsets (spec: only complete loads are usable).
       const raw = await this.o.store.readRawLoad(load);
       pieces = [];
@@ -405,7 +412,7 @@ export class ZgsNode {
       }
       if (pieces.length === 0) return null;
     }
-    return new RawJson(encV === 'base64' ? encodeBase64Arrays(pieces) : encodeByteArrays(pieces));
+    return new RawJson(encV === undefined ? encodeByteArrays(pieces) : encodeBase64Arrays(pieces));
   }
 
   methods(): Record<string, RpcHandler> {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { startRpcServer } from '../../src/sync/rpcServer.js';
 import { RpcClient, PeerError } from '../../src/sync/rpcClient.js';
-import { BigIntLiteral, RawJson, invalidParams, parseJsonExact, uintParam } from '../../src/sync/jsonRpc.js';
-import { decodeDataAnswer, encodeBase64Arrays, encodeByteArrays } from '../../src/sync/wire.js';
+import { BigIntLiteral, RawBinary, RawJson, invalidParams, parseJsonExact, uintParam } from '../../src/sync/jsonRpc.js';
+import { decodeDataAnswer, decodeLoadAnswer, encodeBase64Arrays, encodeByteArrays } from '../../src/sync/wire.js';
 import { PeerPool, identityMismatch } from '../../src/sync/peerPool.js';
 import { MALFORMED_CASES, post, rawSocket } from '../helpers/rawHttp.js';
 import { xorshiftStream } from '../helpers/random.js';
@@ -16,6 +16,7 @@ const methods = {
   echo: (p: unknown[]) => p,
   need_uint: (p: unknown[]) => uintParam(p[0], 'txSeq'),
   raw: () => new RawJson('[1,2]'),
+  bin: () => new RawBinary(new Uint8Array([0, 1, 255]), () => new RawJson('["AAH/"]')),
   boom: () => {
     throw new Error('disk on fire');
   },
@@ -72,6 +73,19 @@ test('rpc server: ids above 2^53 and big integer params keep their digits; no pa
     ]);
     const n = await post(s.url, '{"jsonrpc":"2.0","method":"echo","params":[1]}');
     assert.equal(n.status, 204);
+    // A binary result is the raw body of a single request; inside a batch it is its JSON form.
+    const client = new RpcClient(s.url);
+    try {
+      const one = await client.callAnswer('bin', []);
+      assert.equal(one.binary, true);
+      assert.deepEqual([...one.body], [0, 1, 255]);
+      await assert.rejects(client.call('bin'), (e: unknown) => e instanceof PeerError && e.reason === 'garbage');
+      assert.deepEqual(await client.callBatch('bin', [[], []]), [['AAH/'], ['AAH/']]);
+      assert.deepEqual(await client.callBatch('echo', [[1], ['x']]), [[1], ['x']]);
+      await assert.rejects(client.callBatch('boom', [[]]), (e: unknown) => e instanceof PeerError && e.reason === 'rpc');
+    } finally {
+      client.close();
+    }
   } finally {
     await s.close();
   }
@@ -142,7 +156,13 @@ test('wire: load data as byte numbers and as base64 round-trips; garbage is refu
   const b64 = decodeDataAnswer('m', wrap(encodeBase64Arrays([load])));
   assert.deepEqual(Buffer.from(b64![0]!), Buffer.from(load));
   assert.equal(decodeDataAnswer('m', wrap('null')), null);
-  for (const bad of ['[[1,2,256]]', '[[1,,2]]', '[[1,2]', '[["AAA*"]]', '[[1,-2]]', '[[1,2]]x', '{"a":1}'])
+  const two = decodeDataAnswer('m', wrap(` [ "${Buffer.from(tail).toString('base64')}" , "QQ==" ] `));
+  assert.deepEqual(two?.map((p) => Buffer.from(p)), [Buffer.from(tail), Buffer.from('A')]);
+  // Raw bytes: exactly one load, or garbage.
+  assert.deepEqual(decodeLoadAnswer('m', { body: Buffer.from(load), binary: true }, 262144)?.map((p) => Buffer.from(p)), [Buffer.from(load)]);
+  assert.throws(() => decodeLoadAnswer('m', { body: Buffer.from(tail), binary: true }, 262144), (e: unknown) => e instanceof PeerError && e.reason === 'garbage');
+  assert.equal(decodeLoadAnswer('m', { body: wrap('null'), binary: false }, 262144), null);
+  for (const bad of ['[[1,2,256]]', '[[1,,2]]', '[[1,2]', '[["AAA*"]]', '[["Q==="]]', '[["AAA=AAAA"]]', '[["-_-_"]]', '[["QQ=="', '[["QQ==",]]', '[["QQ==" "QQ=="]]', '[["A\\AA"]]', '[[1,-2]]', '[[1,2]]x', '["QQ=="]x', '{"a":1}'])
     assert.throws(() => decodeDataAnswer('m', wrap(bad)), (e: unknown) => e instanceof PeerError && e.reason === 'garbage', bad);
   assert.throws(() => decodeDataAnswer('m', Buffer.from('{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Invalid params"}}')), (e: unknown) => e instanceof PeerError && e.reason === 'rpc');
 });

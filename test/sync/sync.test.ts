@@ -100,44 +100,95 @@ test('sync: a peer on another chain or Flow is refused with one line naming both
   }
 });
 
-type Mode = 'flip' | 'wrong-proof' | 'stall' | 'garbage' | 'numbers-only-flip';
+type Mode = 'flip' | 'base64-flip' | 'numbers-only-flip' | 'wrong-proof' | 'wrong-roots' | 'consistent-lie' | 'stall' | 'garbage';
 
-/** A proxy in front of an honest peer that lies in one way. */
+const invalidParamsAnswer = (id: unknown): string => JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32602, message: 'Invalid params' } });
+
+/** POSTs `body` to `url`; the answer's bytes and content type. */
+function forward(url: string, body: string): Promise<{ bytes: Buffer; type: string }> {
+  return new Promise((resolve, reject) => {
+    const fwd = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (r) => {
+      const out: Buffer[] = [];
+      r.on('data', (c: Buffer) => out.push(c));
+      r.on('end', () => resolve({ bytes: Buffer.concat(out), type: r.headers['content-type'] ?? 'application/json' }));
+      r.on('error', reject);
+    });
+    fwd.on('error', reject);
+    fwd.end(body);
+  });
+}
+
+/**
+ * A proxy in front of an honest peer that lies in one way:
+ * - flip / base64-flip / numbers-only-flip: one byte of each load changed (raw bytes; base64 or
+ *   byte numbers, the proxy refusing the richer encodings as a node would);
+ * - wrong-proof: a wrong sibling in sector proofs (it has no zgs_getHashAtNodeIndex, so the
+ *   client proves each load with zgs_getSectorProof);
+ * - wrong-roots: one load root changed in zgs_getHashAtNodeIndex batches;
+ * - consistent-lie: every load changed AND every load root it reports is the changed load's root,
+ *   so each load matches the peer's own roots: only checking those roots against the chain's
+ *   node catches it;
+ * - stall, garbage: on data calls.
+ */
 async function tamperingProxy(target: string, mode: Mode): Promise<{ url: string; close(): Promise<void> }> {
+  // consistent-lie: the peer's changed version of load L.
+  const lie = async (load: unknown): Promise<Uint8Array> => {
+    const a = await forward(target, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'zgs_getDataByNodeIndex', params: [load, 'binary'] }));
+    assert.equal(a.type, 'application/octet-stream', `load ${String(load)} comes whole`);
+    const b = Uint8Array.from(a.bytes);
+    b[5000]! ^= 1;
+    return b;
+  };
   const srv = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
-      if (mode === 'numbers-only-flip' && call.method === 'zgs_getDataByNodeIndex' && call.params?.length === 2) {
-        res.writeHead(200).end(JSON.stringify({ jsonrpc: '2.0', id: call.id, error: { code: -32602, message: 'Invalid params' } }));
-        return;
-      }
-      const data = call.method === 'zgs_getDataByNodeIndex' || call.method === 'zgs_downloadSegmentByTxSeq';
-      if (mode === 'stall' && data) return; // never answers
-      if (mode === 'garbage' && data) return void res.writeHead(200).end('{"jsonrpc":"2.0","id":1,"result":[[1,2,3');
-      const fwd = request(target, { method: 'POST', headers: { 'content-type': 'application/json' } }, (r) => {
-        const out: Buffer[] = [];
-        r.on('data', (c: Buffer) => out.push(c));
-        r.on('end', () => {
-          let text = Buffer.concat(out).toString();
-          if ((mode === 'flip' || mode === 'numbers-only-flip') && call.method === 'zgs_getDataByNodeIndex') {
-            // Change one byte of the load (in either encoding) somewhere in the middle.
+      void (async () => {
+        const body = Buffer.concat(chunks).toString();
+        const parsed = JSON.parse(body) as { id: number; method: string; params?: unknown[] } | { id: number; method: string; params?: unknown[] }[];
+        const call = Array.isArray(parsed) ? parsed[0]! : parsed;
+        const richer = call.method === 'zgs_getDataByNodeIndex' && call.params?.length === 2;
+        if (richer && ((mode === 'numbers-only-flip') || (mode === 'base64-flip' && call.params![1] === 'binary'))) return void res.writeHead(200).end(invalidParamsAnswer(call.id));
+        if (mode === 'wrong-proof' && call.method === 'zgs_getHashAtNodeIndex')
+          return void res.writeHead(200).end(JSON.stringify(Array.isArray(parsed) ? parsed.map((c) => ({ jsonrpc: '2.0', id: c.id, error: { code: -32601, message: 'Method not found' } })) : { jsonrpc: '2.0', id: call.id, error: { code: -32601, message: 'Method not found' } }));
+        const data = call.method === 'zgs_getDataByNodeIndex' || call.method === 'zgs_downloadSegmentByTxSeq';
+        if (mode === 'stall' && data) return; // never answers
+        if (mode === 'garbage' && data) return void res.writeHead(200).end('{"jsonrpc":"2.0","id":1,"result":[[1,2,3');
+        if (mode === 'consistent-lie' && call.method === 'zgs_getDataByNodeIndex' && call.params?.[1] === 'binary')
+          return void res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(await lie(call.params[0]));
+        if (mode === 'consistent-lie' && call.method === 'zgs_getHashAtNodeIndex' && Array.isArray(parsed)) {
+          const out = [];
+          for (const c of parsed) out.push({ jsonrpc: '2.0', id: c.id, result: toHex(jsHashLoad(BigInt(c.params![0] as number), await lie(c.params![0])).loadRoot) });
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
+        }
+        const a = await forward(target, body);
+        let bytes = a.bytes;
+        if ((mode === 'flip' || mode === 'base64-flip' || mode === 'numbers-only-flip') && call.method === 'zgs_getDataByNodeIndex') {
+          if (a.type === 'application/octet-stream') {
+            bytes = Buffer.from(bytes);
+            bytes[5000]! ^= 1;
+          } else {
+            // Change one byte of the load (in either text encoding) somewhere in the middle.
+            let text = bytes.toString();
             const at = text.indexOf('"result":') + 5000;
             const c = text[at]!;
             const swap = /[0-9]/.test(c) ? String((Number(c) + 1) % 10) : c === 'A' ? 'B' : 'A';
             text = text.slice(0, at) + swap + text.slice(at + 1);
+            bytes = Buffer.from(text);
           }
-          if (mode === 'wrong-proof' && call.method === 'zgs_getSectorProof') {
-            const v = JSON.parse(text) as { result: { lemma: string[] } };
-            v.result.lemma[12] = toHex(keccak256(new Uint8Array([1])));
-            text = JSON.stringify(v);
-          }
-          res.writeHead(200, { 'content-type': 'application/json' }).end(text);
-        });
-      });
-      fwd.end(body);
+        }
+        if (mode === 'wrong-proof' && call.method === 'zgs_getSectorProof') {
+          const v = JSON.parse(bytes.toString()) as { result: { lemma: string[] } };
+          v.result.lemma[12] = toHex(keccak256(new Uint8Array([1])));
+          bytes = Buffer.from(JSON.stringify(v));
+        }
+        if (mode === 'wrong-roots' && call.method === 'zgs_getHashAtNodeIndex' && Array.isArray(parsed)) {
+          const v = JSON.parse(bytes.toString()) as { result: string }[];
+          v[v.length - 1]!.result = toHex(keccak256(new Uint8Array([2])));
+          bytes = Buffer.from(JSON.stringify(v));
+        }
+        res.writeHead(200, { 'content-type': a.type }).end(bytes);
+      })().catch(() => res.destroy());
     });
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -155,23 +206,32 @@ test('sync: tampering peers are caught; nothing of theirs is stored; the reason 
   const flow = buildFlow([1, 5000, 2 * 1024 * 1024], 3);
   const { server } = await serve(flow, MemStore.holding(flow));
   const loads = completeLoads(flow);
-  const expectReason: Record<Mode, string> = { flip: 'mismatch', 'numbers-only-flip': 'mismatch', 'wrong-proof': 'mismatch', stall: 'timeout', garbage: 'garbage' };
+  const expectReason: Record<Mode, string> = {
+    flip: 'mismatch',
+    'base64-flip': 'mismatch',
+    'numbers-only-flip': 'mismatch',
+    'wrong-proof': 'mismatch',
+    'wrong-roots': 'mismatch',
+    'consistent-lie': 'mismatch',
+    stall: 'timeout',
+    garbage: 'garbage',
+  };
   try {
-    for (const mode of ['flip', 'numbers-only-flip', 'wrong-proof', 'stall', 'garbage'] as Mode[]) {
+    for (const mode of Object.keys(expectReason) as Mode[]) {
       const proxy = await tamperingProxy(server.url, mode);
       try {
         // Alone: nothing is stored, every refusal is counted.
         const alone = await syncer(flow, [proxy.url], () => true, 2000);
         await alone.sync.step();
-        // A wrong level-11 sibling is never used for loads whose level-11 node the events know: those are stored, correctly.
-        const wantNone = mode === 'wrong-proof' ? [] : loads;
+        // A wrong level-11 sibling or load root is never used for loads whose level-10/11 node the events know: those are stored, correctly.
+        const wantNone = mode === 'wrong-proof' || mode === 'wrong-roots' ? [] : loads;
         for (const l of wantNone) assert.ok(!alone.store.verifiedWrites.includes(l), `${mode}: load ${l} must not be stored from a lying peer`);
         assert.ok((alone.sync.status().rejected[expectReason[mode]] ?? 0) > 0, `${mode}: ${JSON.stringify(alone.sync.status().rejected)}`);
         if (expectReason[mode] === 'mismatch') {
           assert.equal(alone.pool.peers[0]!.state, 'dropped');
           assert.ok(alone.lines.some((l) => /^peer http:\/\/127\.0\.0\.1:\d+: load \d+ does not match the chain's root: dropped for 60 s$/.test(l)), alone.lines.join('\n'));
         }
-        // Every load it did store (wrong-proof: those checked by the events) is correct.
+        // Every load it did store (wrong-proof, wrong-roots: those checked by the events) is correct.
         assertStoredLoads(flow, alone.store, alone.store.verifiedWrites);
         alone.pool.close();
         // With an honest peer too: everything arrives, all correct.

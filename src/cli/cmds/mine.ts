@@ -151,6 +151,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       fromBlock,
       log,
       onSubmissions: (subs) => peers.txs.add(subs),
+      needsEventReplay: () => peers.txs.count === 0,
       held: peers.held,
       ...(peers.sync !== null ? { pendingHint: ' (asking peers)' } : {}),
       // A forgotten load's transactions are pending again (imported anew, or fetched from peers).

@@ -69,6 +69,7 @@ export async function startServeService(o: ServeOptions): Promise<ServeService> 
       fromBlock,
       log,
       onSubmissions: (subs) => peers.txs.add(subs),
+      needsEventReplay: () => peers.txs.count === 0,
       held: peers.held,
       pendingHint: peers.sync !== null ? ' (asking peers)' : ' (waiting for an upload, an import or --peer)',
     });
