@@ -2,10 +2,12 @@
  * Follows the Flow through its `Submit` events and fills the sealed store with raw flow data:
  * gaps between submissions (alignment, segment padding, the placeholder sector 0) are known
  * zeros; each transaction's sectors come from the DataSource, checked against its node roots.
- * Progress lives in `<dataDir>/follower.json` (temp + rename); re-processing a transaction after
- * a crash rewrites the same bytes, so no further ordering is needed.
+ * Progress lives in `<dataDir>/follower.json` (temp + rename), the transactions still waiting for
+ * their data in an append-only log beside it (`follower.pending.jsonl`, made durable first);
+ * re-processing a transaction after a crash rewrites the same bytes, so no further ordering is needed.
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
+import { isPendingEntry, PendingLog, type PendingEntry } from './pendingLog.js';
 import type { DataSource } from './dataSource.js';
 import { checkFileAgainstNodes } from './dataSource.js';
 import type { FileHasher, FlowSubmissionView, FlowTreePort, LoadRootsView, MinerChain, MinerLogger, MinerStore } from './ports.js';
@@ -17,8 +19,11 @@ interface FollowerState {
   nextBlock: number;
   /** End (sector) of the last submission seen; data before it is accounted for or pending. */
   flowEnd: string;
-  /** Submissions seen whose data is not stored yet, in flow order (retried when their file arrives, or by the sweep). */
-  pending: { txSeq: string; startPos: string; lengthSectors: string; sizeBytes: string; nodes: { root: string; height: number }[] }[];
+  /**
+   * Submissions seen whose data is not stored yet, in flow order (retried when their file arrives,
+   * or by the sweep). Kept in the pending log; a state file from before the log holds them here.
+   */
+  pending: PendingEntry[];
 }
 
 const isDecimal = (v: unknown): v is string => typeof v === 'string' && /^\d+$/.test(v);
@@ -31,14 +36,10 @@ export function parseFollowerState(text: string): FollowerState | null {
   } catch {
     return null;
   }
-  const s = v as FollowerState;
-  if (typeof v !== 'object' || v === null || !Number.isSafeInteger(s.nextBlock) || s.nextBlock < 0 || !isDecimal(s.flowEnd) || !Array.isArray(s.pending)) return null;
-  const okPending = s.pending.every(
-    (p) =>
-      typeof p === 'object' && p !== null && isDecimal(p.txSeq) && isDecimal(p.startPos) && isDecimal(p.lengthSectors) && isDecimal(p.sizeBytes) &&
-      Array.isArray(p.nodes) && p.nodes.every((n) => typeof n === 'object' && n !== null && typeof n.root === 'string' && /^[0-9a-f]{64}$/.test(n.root) && Number.isInteger(n.height))
-  );
-  return okPending ? s : null;
+  const s = v as Partial<FollowerState>;
+  if (typeof v !== 'object' || v === null || !Number.isSafeInteger(s.nextBlock) || s.nextBlock! < 0 || !isDecimal(s.flowEnd)) return null;
+  if (s.pending !== undefined && !(Array.isArray(s.pending) && s.pending.every(isPendingEntry))) return null;
+  return { nextBlock: s.nextBlock!, flowEnd: s.flowEnd, pending: s.pending ?? [] };
 }
 
 /** How many blocks one eth_getLogs asks for. */
@@ -85,7 +86,7 @@ export interface FlowFollowerOptions {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 
-function pendingEntry(sub: FlowSubmissionView): FollowerState['pending'][number] {
+function pendingEntry(sub: FlowSubmissionView): PendingEntry {
   return {
     txSeq: String(sub.txSeq),
     startPos: String(sub.startPos),
@@ -114,6 +115,14 @@ export class FlowFollower {
     this.o = o;
   }
 
+  /** The pending log's file: `follower.json` → `follower.pending.jsonl`. */
+  private get pendingFile(): string {
+    return `${this.o.stateFile.replace(/\.json$/, '')}.pending.jsonl`;
+  }
+  private pendingLog: PendingLog | null = null;
+  /** The txSeqs in `pending`: an event read again after a crash is not added twice. */
+  private pendingSeqs = new Set<string>();
+
   private async loadState(): Promise<FollowerState> {
     if (this.state) return this.state;
     let text: string | null = null;
@@ -128,19 +137,33 @@ export class FlowFollower {
       // from the chain again (stored data is kept; a repeated event is ignored by the tree).
       this.o.log.warn(`${this.o.stateFile} is damaged: rebuilding the follower state from the chain (Submit events from block ${this.o.fromBlock})`);
     }
-    this.state = parsed ?? { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
-    if (this.o.flowTree.length() === 1n && BigInt(this.state.flowEnd) > 0n) {
+    const { log, entries } = await PendingLog.open(this.pendingFile);
+    this.pendingLog = log;
+    let state = parsed ?? { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+    // A state file from before the log carries its pending list: it moves into the log.
+    let pending = state.pending.length > 0 && entries.length === 0 ? state.pending : entries;
+    if (parsed === null) pending = [];
+    let replay: string | null = null;
+    if (this.o.flowTree.length() === 1n && BigInt(state.flowEnd) > 0n) {
       // A store from before the flow tree (or one whose tree was deleted): read every Submit
       // event again so the tree holds them; stored data is not rewritten (known sectors are kept).
-      this.o.log.info(`flow tree is empty: re-reading Submit events from block ${this.o.fromBlock}`);
-      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
-    } else if (BigInt(this.state.flowEnd) > 0n && this.o.needsEventReplay?.()) {
+      replay = 'flow tree is empty';
+    } else if (BigInt(state.flowEnd) > 0n && this.o.needsEventReplay?.()) {
       // The tree and the store ignore the repeated events; only the consumer is filled.
-      this.o.log.info(`transaction index is empty: re-reading Submit events from block ${this.o.fromBlock}`);
-      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+      replay = 'transaction index is empty';
     }
-    this.savedBlock = this.state.nextBlock;
-    return this.state;
+    if (replay !== null) {
+      this.o.log.info(`${replay}: re-reading Submit events from block ${this.o.fromBlock}`);
+      state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+      pending = [];
+    }
+    state.pending = pending;
+    this.pendingSeqs = new Set(pending.map((p) => p.txSeq));
+    if (pending !== entries && (pending.length > 0 || entries.length > 0)) await log.rewrite(pending);
+    this.state = state;
+    this.savedBlock = state.nextBlock;
+    if (parsed !== null && parsed.pending.length > 0) await this.saveState(); // drop the old inline list
+    return state;
   }
 
   /** nextBlock as last written to the state file. */
@@ -156,14 +179,11 @@ export class FlowFollower {
     const forgets = this.o.store.forgets ?? 0;
     if (forgets === this.forgetsSeen || this.o.store.forgottenLoads === undefined || this.o.txsIn === undefined) return false;
     this.forgetsSeen = forgets;
-    const pending = new Set(st.pending.map((p) => p.txSeq));
     let added = false;
     for (const L of this.o.store.forgottenLoads()) {
       for (const sub of this.o.txsIn(L * SECTORS_PER_LOAD_N, (L + 1n) * SECTORS_PER_LOAD_N)) {
-        if (pending.has(String(sub.txSeq)) || this.o.store.rangeKnown(sub.startPos, sub.startPos + sub.lengthSectors)) continue;
-        pending.add(String(sub.txSeq));
-        st.pending.push(pendingEntry(sub));
-        this.pendingPos = null;
+        if (this.pendingSeqs.has(String(sub.txSeq)) || this.o.store.rangeKnown(sub.startPos, sub.startPos + sub.lengthSectors)) continue;
+        this.addPending(st, sub);
         added = true;
         this.o.log.info(`tx ${sub.txSeq}: its data in load ${L} was forgotten (damaged on disk): pending again${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
       }
@@ -171,11 +191,31 @@ export class FlowFollower {
     return added;
   }
 
+  /** Adds `sub` to the pending list and its log (durable with the next saveState). */
+  private addPending(st: FollowerState, sub: FlowSubmissionView): void {
+    const entry = pendingEntry(sub);
+    st.pending.push(entry);
+    this.pendingSeqs.add(entry.txSeq);
+    this.pendingLog!.add(entry);
+    this.pendingPos = null;
+  }
+
   private async saveState(): Promise<void> {
-    this.savedBlock = this.state!.nextBlock;
+    const st = this.state!;
+    // Pending additions first: the state must not pass the events that added them before they last.
+    await this.pendingLog!.flush(() => st.pending);
+    this.savedBlock = st.nextBlock;
     const tmp = `${this.o.stateFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.state));
+    await writeFile(tmp, JSON.stringify({ nextBlock: st.nextBlock, flowEnd: st.flowEnd }));
     await rename(tmp, this.o.stateFile);
+  }
+
+  /** Closes the pending log after a poll in flight (the follower can be polled again after: it reopens). */
+  async close(): Promise<void> {
+    await this.inflight?.catch(() => {});
+    await this.pendingLog?.close();
+    this.pendingLog = null;
+    this.state = null;
   }
 
   /** Where each pending txSeq sits in `pending` (rebuilt after the list changes). */
@@ -236,8 +276,20 @@ export class FlowFollower {
     return true;
   }
 
+  private inflight: Promise<number> | null = null;
+
   /** Reads new Submit events and stores what it can; returns the number of transactions stored. */
   async poll(): Promise<number> {
+    const p = this.pollOnce();
+    this.inflight = p;
+    try {
+      return await p;
+    } finally {
+      if (this.inflight === p) this.inflight = null;
+    }
+  }
+
+  private async pollOnce(): Promise<number> {
     const st = await this.loadState();
     const requeued = this.requeueForgotten(st);
     let stored = 0;
@@ -265,6 +317,11 @@ export class FlowFollower {
       // The sweep goes on where it was: entries removed before the cursor shift it back.
       let before = 0;
       for (const i of done) if (i < this.sweepCursor) before++;
+      for (const i of done) {
+        const seq = st.pending[i]!.txSeq;
+        this.pendingLog!.remove(seq);
+        this.pendingSeqs.delete(seq);
+      }
       st.pending = st.pending.filter((_, i) => !done.has(i));
       this.sweepCursor = st.pending.length === 0 ? 0 : (this.sweepCursor - before) % st.pending.length;
       this.pendingPos = null;
@@ -279,9 +336,8 @@ export class FlowFollower {
         // The gap before this submission (sector 0 placeholder, alignment, segment padding) is zeros.
         if (sub.startPos > prevEnd) await this.o.store.markKnownZero(prevEnd, sub.startPos);
         if (await this.storeSubmission(sub)) stored++;
-        else {
-          st.pending.push(pendingEntry(sub));
-          this.pendingPos = null;
+        else if (!this.pendingSeqs.has(String(sub.txSeq))) {
+          this.addPending(st, sub);
           this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) ${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
         }
         const end = sub.startPos + sub.lengthSectors;

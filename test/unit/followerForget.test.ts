@@ -61,6 +61,8 @@ test('follower: the transaction of a forgotten load is pending again (also after
     assert.equal(await f.poll(), 3);
     assert.equal(f.pendingCount, 0);
     assert.equal(store.isLoadComplete(2n), true);
+    // The follower is stopped when the scrub forgets the load (it learns of it from the store's flag).
+    await f.close();
 
     const fd = openSync(join(dir, 'store', 'raw.bin'), 'r+');
     writeSync(fd, new Uint8Array([9, 9, 9, 9]), 0, 4, 2 * BYTES_PER_LOAD + 4096);
@@ -69,13 +71,15 @@ test('follower: the transaction of a forgotten load is pending again (also after
     assert.deepEqual(store.forgottenLoads(), [2n]);
 
     lines.length = 0;
-    assert.equal(await f.poll(), 0);
-    assert.equal(f.pendingCount, 1, 'tx 1 (load 2) is pending again');
+    const e = follower();
+    assert.equal(await e.poll(), 0);
+    assert.equal(e.pendingCount, 1, 'tx 1 (load 2) is pending again');
     assert.deepEqual(lines, ['tx 1: its data in load 2 was forgotten (damaged on disk): pending again (zg-miner import --tx 1 FILE)']);
-    assert.equal(await f.poll(), 0);
-    assert.equal(f.pendingCount, 1, 'added once');
+    assert.equal(await e.poll(), 0);
+    assert.equal(e.pendingCount, 1, 'added once');
 
-    // A restart before the import: the forgotten flag is in the store, the pending entry in follower.json.
+    // A restart before the import: the pending entry is in the follower's log.
+    await e.close();
     const g = follower();
     assert.equal(await g.poll(), 0);
     assert.equal(g.pendingCount, 1);
@@ -88,6 +92,15 @@ test('follower: the transaction of a forgotten load is pending again (also after
     assert.deepEqual(store.forgottenLoads(), []);
     assert.ok(Buffer.from(await store.readRawLoad(2n)).equals(Buffer.from(file(1))));
     assert.equal(store.nextUnsealedLoad(2n), 2n, 'queued for sealing again');
+
+    // A running follower learns of a load forgotten while it runs (the store's forget count changes).
+    const fd3 = openSync(join(dir, 'store', 'raw.bin'), 'r+');
+    writeSync(fd3, new Uint8Array([7]), 0, 1, 3 * BYTES_PER_LOAD + 100);
+    closeSync(fd3);
+    await new Scrubber({ store, minerId: MINER, log: { warn: () => {} } }).scrub(3n);
+    assert.equal(await g.poll(), 0);
+    assert.equal(g.pendingCount, 1, 'tx 2 (load 3) is pending');
+    await g.close();
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

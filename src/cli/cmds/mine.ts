@@ -158,6 +158,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       txsIn: (a, b) => peers.txs.overlapping(a, b),
     });
     syncedBlock = () => follower.syncedBlock;
+    cleanups.push(() => follower.close());
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();
