@@ -2,10 +2,12 @@
  * Follows the Flow through its `Submit` events and fills the sealed store with raw flow data:
  * gaps between submissions (alignment, segment padding, the placeholder sector 0) are known
  * zeros; each transaction's sectors come from the DataSource, checked against its node roots.
- * Progress lives in `<dataDir>/follower.json` (temp + rename); re-processing a transaction after
- * a crash rewrites the same bytes, so no further ordering is needed.
+ * Progress lives in `<dataDir>/follower.json` (temp + rename), the transactions still waiting for
+ * their data in an append-only log beside it (`follower.pending.jsonl`, made durable first);
+ * re-processing a transaction after a crash rewrites the same bytes, so no further ordering is needed.
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
+import { isPendingEntry, PendingLog, type PendingEntry } from './pendingLog.js';
 import type { DataSource } from './dataSource.js';
 import { checkFileAgainstNodes } from './dataSource.js';
 import type { FileHasher, FlowSubmissionView, FlowTreePort, LoadRootsView, MinerChain, MinerLogger, MinerStore } from './ports.js';
@@ -17,8 +19,11 @@ interface FollowerState {
   nextBlock: number;
   /** End (sector) of the last submission seen; data before it is accounted for or pending. */
   flowEnd: string;
-  /** Submissions seen whose data is not stored yet, in flow order (retried when their file arrives, or by the sweep). */
-  pending: { txSeq: string; startPos: string; lengthSectors: string; sizeBytes: string; nodes: { root: string; height: number }[] }[];
+  /**
+   * Submissions seen whose data is not stored yet, in flow order (retried when their file arrives,
+   * or by the sweep). Kept in the pending log; a state file from before the log holds them here.
+   */
+  pending: PendingEntry[];
 }
 
 const isDecimal = (v: unknown): v is string => typeof v === 'string' && /^\d+$/.test(v);
@@ -31,14 +36,10 @@ export function parseFollowerState(text: string): FollowerState | null {
   } catch {
     return null;
   }
-  const s = v as FollowerState;
-  if (typeof v !== 'object' || v === null || !Number.isSafeInteger(s.nextBlock) || s.nextBlock < 0 || !isDecimal(s.flowEnd) || !Array.isArray(s.pending)) return null;
-  const okPending = s.pending.every(
-    (p) =>
-      typeof p === 'object' && p !== null && isDecimal(p.txSeq) && isDecimal(p.startPos) && isDecimal(p.lengthSectors) && isDecimal(p.sizeBytes) &&
-      Array.isArray(p.nodes) && p.nodes.every((n) => typeof n === 'object' && n !== null && typeof n.root === 'string' && /^[0-9a-f]{64}$/.test(n.root) && Number.isInteger(n.height))
-  );
-  return okPending ? s : null;
+  const s = v as Partial<FollowerState>;
+  if (typeof v !== 'object' || v === null || !Number.isSafeInteger(s.nextBlock) || s.nextBlock! < 0 || !isDecimal(s.flowEnd)) return null;
+  if (s.pending !== undefined && !(Array.isArray(s.pending) && s.pending.every(isPendingEntry))) return null;
+  return { nextBlock: s.nextBlock!, flowEnd: s.flowEnd, pending: s.pending ?? [] };
 }
 
 /** How many blocks one eth_getLogs asks for. */
@@ -98,6 +99,14 @@ export class FlowFollower {
     this.o = o;
   }
 
+  /** The pending log's file: `follower.json` → `follower.pending.jsonl`. */
+  private get pendingFile(): string {
+    return `${this.o.stateFile.replace(/\.json$/, '')}.pending.jsonl`;
+  }
+  private pendingLog: PendingLog | null = null;
+  /** The txSeqs in `pending`: an event read again after a crash is not added twice. */
+  private pendingSeqs = new Set<string>();
+
   private async loadState(): Promise<FollowerState> {
     if (this.state) return this.state;
     let text: string | null = null;
@@ -112,29 +121,54 @@ export class FlowFollower {
       // from the chain again (stored data is kept; a repeated event is ignored by the tree).
       this.o.log.warn(`${this.o.stateFile} is damaged: rebuilding the follower state from the chain (Submit events from block ${this.o.fromBlock})`);
     }
-    this.state = parsed ?? { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
-    if (this.o.flowTree.length() === 1n && BigInt(this.state.flowEnd) > 0n) {
+    const { log, entries } = await PendingLog.open(this.pendingFile);
+    this.pendingLog = log;
+    let state = parsed ?? { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+    // A state file from before the log carries its pending list: it moves into the log.
+    let pending = state.pending.length > 0 && entries.length === 0 ? state.pending : entries;
+    if (parsed === null) pending = [];
+    let replay: string | null = null;
+    if (this.o.flowTree.length() === 1n && BigInt(state.flowEnd) > 0n) {
       // A store from before the flow tree (or one whose tree was deleted): read every Submit
       // event again so the tree holds them; stored data is not rewritten (known sectors are kept).
-      this.o.log.info(`flow tree is empty: re-reading Submit events from block ${this.o.fromBlock}`);
-      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
-    } else if (BigInt(this.state.flowEnd) > 0n && this.o.needsEventReplay?.()) {
+      replay = 'flow tree is empty';
+    } else if (BigInt(state.flowEnd) > 0n && this.o.needsEventReplay?.()) {
       // The tree and the store ignore the repeated events; only the consumer is filled.
-      this.o.log.info(`transaction index is empty: re-reading Submit events from block ${this.o.fromBlock}`);
-      this.state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+      replay = 'transaction index is empty';
     }
-    this.savedBlock = this.state.nextBlock;
-    return this.state;
+    if (replay !== null) {
+      this.o.log.info(`${replay}: re-reading Submit events from block ${this.o.fromBlock}`);
+      state = { nextBlock: this.o.fromBlock, flowEnd: '0', pending: [] };
+      pending = [];
+    }
+    state.pending = pending;
+    this.pendingSeqs = new Set(pending.map((p) => p.txSeq));
+    if (pending !== entries && (pending.length > 0 || entries.length > 0)) await log.rewrite(pending);
+    this.state = state;
+    this.savedBlock = state.nextBlock;
+    if (parsed !== null && parsed.pending.length > 0) await this.saveState(); // drop the old inline list
+    return state;
   }
 
   /** nextBlock as last written to the state file. */
   private savedBlock = 0;
 
   private async saveState(): Promise<void> {
-    this.savedBlock = this.state!.nextBlock;
+    const st = this.state!;
+    // Pending additions first: the state must not pass the events that added them before they last.
+    await this.pendingLog!.flush(() => st.pending);
+    this.savedBlock = st.nextBlock;
     const tmp = `${this.o.stateFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.state));
+    await writeFile(tmp, JSON.stringify({ nextBlock: st.nextBlock, flowEnd: st.flowEnd }));
     await rename(tmp, this.o.stateFile);
+  }
+
+  /** Closes the pending log after a poll in flight (the follower can be polled again after: it reopens). */
+  async close(): Promise<void> {
+    await this.inflight?.catch(() => {});
+    await this.pendingLog?.close();
+    this.pendingLog = null;
+    this.state = null;
   }
 
   /** Where each pending txSeq sits in `pending` (rebuilt after the list changes). */
@@ -195,8 +229,20 @@ export class FlowFollower {
     return true;
   }
 
+  private inflight: Promise<number> | null = null;
+
   /** Reads new Submit events and stores what it can; returns the number of transactions stored. */
   async poll(): Promise<number> {
+    const p = this.pollOnce();
+    this.inflight = p;
+    try {
+      return await p;
+    } finally {
+      if (this.inflight === p) this.inflight = null;
+    }
+  }
+
+  private async pollOnce(): Promise<number> {
     const st = await this.loadState();
     let stored = 0;
     // Retry pending transactions first: those whose file has arrived, and a bounded sweep for data
@@ -223,6 +269,11 @@ export class FlowFollower {
       // The sweep goes on where it was: entries removed before the cursor shift it back.
       let before = 0;
       for (const i of done) if (i < this.sweepCursor) before++;
+      for (const i of done) {
+        const seq = st.pending[i]!.txSeq;
+        this.pendingLog!.remove(seq);
+        this.pendingSeqs.delete(seq);
+      }
       st.pending = st.pending.filter((_, i) => !done.has(i));
       this.sweepCursor = st.pending.length === 0 ? 0 : (this.sweepCursor - before) % st.pending.length;
       this.pendingPos = null;
@@ -237,14 +288,17 @@ export class FlowFollower {
         // The gap before this submission (sector 0 placeholder, alignment, segment padding) is zeros.
         if (sub.startPos > prevEnd) await this.o.store.markKnownZero(prevEnd, sub.startPos);
         if (await this.storeSubmission(sub)) stored++;
-        else {
-          st.pending.push({
+        else if (!this.pendingSeqs.has(String(sub.txSeq))) {
+          const entry: PendingEntry = {
             txSeq: String(sub.txSeq),
             startPos: String(sub.startPos),
             lengthSectors: String(sub.lengthSectors),
             sizeBytes: String(sub.sizeBytes),
             nodes: sub.nodes.map((n) => ({ root: hex(n.root), height: n.height })),
-          });
+          };
+          st.pending.push(entry);
+          this.pendingSeqs.add(entry.txSeq);
+          this.pendingLog!.add(entry);
           this.pendingPos = null;
           this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) ${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
         }

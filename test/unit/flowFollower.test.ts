@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlowFollower, PENDING_SWEEP } from '../../src/miner/flowFollower.js';
@@ -138,6 +138,55 @@ test('follower: a data dir from before the transaction index gets it back-filled
     assert.ok(infos.some((l) => /transaction index is empty: re-reading Submit events from block 0/.test(l)), infos.join('\n'));
     await follower.poll();
     assert.equal(indexed.length, 5, 'once');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('follower: the state file stays small with 2,000 pending (they live in the pending log); an old inline list migrates; a re-read event is not pending twice', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zgm-follower-'));
+  try {
+    const subs = submissions();
+    const stateFile = join(dir, 'follower.json');
+    let head = 1;
+    const chain = { blockNumber: async () => head, submissions: async (from: number, to: number) => (from <= 1 && 1 <= to ? subs : []) } as unknown as MinerChain;
+    const store = { rangeKnown: () => false, markKnownZero: async () => {}, writeSubmission: async () => {} } as unknown as MinerStore;
+    // A tree that holds the events (length past one load), so no replay is asked for.
+    const tree = { addSubmission: async () => ({ startSector: 0n, endSector: 0n }), length: () => 1024n * 4096n } as unknown as FlowTreePort;
+    const make = (): FlowFollower =>
+      new FlowFollower({ chain, store, flowTree: tree, source: { fileData: async () => null, available: async () => new Set() }, stateFile, fromBlock: 0, log: { info: () => {}, warn: () => {} } });
+    let f = make();
+    await f.poll();
+    assert.equal(f.pendingCount, PENDING);
+    assert.ok(statSync(stateFile).size < 200, `follower.json is ${statSync(stateFile).size} bytes`);
+    await f.close();
+
+    // A crash after the log was made durable but before the state file moved on: the block is
+    // read again, and its transactions are not added a second time.
+    writeFileSync(stateFile, JSON.stringify({ nextBlock: 0, flowEnd: '0' }));
+    f = make();
+    await f.poll();
+    assert.equal(f.pendingCount, PENDING);
+    await f.close();
+    f = make();
+    head = 3;
+    await f.poll();
+    assert.equal(f.pendingCount, PENDING, 'reopened from the log');
+    await f.close();
+
+    // A state file from before the log, with its pending list inline: the list moves to the log.
+    rmSync(join(dir, 'follower.pending.jsonl'));
+    const inline = subs.slice(0, 3).map((s) => ({ txSeq: String(s.txSeq), startPos: String(s.startPos), lengthSectors: '4', sizeBytes: String(SIZE), nodes: [{ root: Buffer.from(s.nodes[0]!.root).toString('hex'), height: 2 }] }));
+    writeFileSync(stateFile, JSON.stringify({ nextBlock: 4, flowEnd: String(1024 * 4), pending: inline }));
+    f = make();
+    await f.poll();
+    assert.equal(f.pendingCount, 3);
+    assert.ok(!('pending' in JSON.parse(readFileSync(stateFile, 'utf8'))), 'the inline list is gone from the state file');
+    await f.close();
+    f = make();
+    await f.poll();
+    assert.equal(f.pendingCount, 3);
+    await f.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

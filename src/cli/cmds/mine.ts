@@ -155,6 +155,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       ...(peers.sync !== null ? { pendingHint: ' (asking peers)' } : {}),
     });
     syncedBlock = () => follower.syncedBlock;
+    cleanups.push(() => follower.close());
     const sealer = new Sealer({ chain, store, backend, minerId, log, metrics, holds });
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();

@@ -74,6 +74,7 @@ export async function startServeService(o: ServeOptions): Promise<ServeService> 
       pendingHint: peers.sync !== null ? ' (asking peers)' : ' (waiting for an upload, an import or --peer)',
     });
     syncedBlock = () => follower.syncedBlock;
+    cleanups.push(() => follower.close());
     const stopCtl = new AbortController();
     const period = (o.syncSeconds ?? c.mineContextQuerySeconds) * 1000;
     const loop = (async () => {
