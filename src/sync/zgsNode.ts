@@ -14,11 +14,11 @@
  */
 import { BYTES_PER_SECTOR, SECTORS_PER_LOAD, SECTORS_PER_SEGMENT, SECTORS_PER_SEAL, SECTORS_PER_LOAD_N } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
-import { keccak256 } from '../core/hash.js';
 import { hashPair, siblingPath } from '../core/merkle.js';
 import { treeHeight } from '../core/flowTree.js';
 import { numChunks, paddedChunks, paddedSectorLeaves, promotingLevels, promotingProof } from '../core/fileRoot.js';
 import type { Bytes32 } from '../types.js';
+import { sectorLeaves } from '../store/loadHash.js';
 import { RawBinary, RawJson, RpcFault, RPC_SERVER_BUSY, boolParam, describe, hashParam, invalidParams, uintParam } from './jsonRpc.js';
 import type { RpcHandler } from './rpcServer.js';
 import type { TxIndex, TxRecord } from './txIndex.js';
@@ -362,12 +362,11 @@ export class ZgsNode {
     const { sealRoots } = this.o.hashLoad(load, raw);
     const inLoad = Number(sector - load * LOAD);
     const seal = Math.floor(inLoad / SECTORS_PER_SEAL);
-    // Levels 0..3 inside the seal, then 4..9 from the seal roots.
+    // Levels 0..3 inside the seal (its 16 leaves hashed in wasm, as the store does), then 4..9 from the seal roots.
+    const sealBytes = SECTORS_PER_SEAL * BYTES_PER_SECTOR;
+    const hashed = sectorLeaves(raw.subarray(seal * sealBytes, (seal + 1) * sealBytes));
     const leaves: Uint8Array[] = [];
-    for (let i = 0; i < SECTORS_PER_SEAL; i++) {
-      const s = seal * SECTORS_PER_SEAL + i;
-      leaves.push(load === 0n && s === 0 ? new Uint8Array(32) : keccak256(raw.subarray(s * BYTES_PER_SECTOR, (s + 1) * BYTES_PER_SECTOR)));
-    }
+    for (let i = 0; i < SECTORS_PER_SEAL; i++) leaves.push(load === 0n && seal === 0 && i === 0 ? new Uint8Array(32) : hashed.subarray(i * 32, i * 32 + 32));
     const lemma: Uint8Array[] = [leaves[inLoad % SECTORS_PER_SEAL]!];
     const sibs = [...siblingPath(leaves, inLoad % SECTORS_PER_SEAL), ...siblingPath(sealRoots, seal)];
     const height = len < 1n ? 0 : treeHeight(len);

@@ -111,3 +111,33 @@ export class MemStore implements ZgsStore, SyncStore {
     return s;
   }
 }
+
+/** Submissions as JSON text (bigints as decimal strings, roots as hex), for a child process. */
+export interface SubJson {
+  txSeq: string;
+  startPos: string;
+  lengthSectors: string;
+  sizeBytes: string;
+  nodes: { root: string; height: number }[];
+}
+
+export const subsToJson = (subs: readonly FlowSubmission[]): string =>
+  JSON.stringify(
+    subs.map((s) => ({
+      txSeq: String(s.txSeq),
+      startPos: String(s.startPos),
+      lengthSectors: String(s.lengthSectors),
+      sizeBytes: String(s.sizeBytes),
+      nodes: s.nodes.map((n) => ({ root: Buffer.from(n.root).toString('hex'), height: n.height })),
+    }))
+  );
+
+export const subsFromJson = (text: string): FlowSubmission[] =>
+  (JSON.parse(text) as SubJson[]).map((s) => ({
+    txSeq: BigInt(s.txSeq),
+    startPos: BigInt(s.startPos),
+    lengthSectors: BigInt(s.lengthSectors),
+    sizeBytes: BigInt(s.sizeBytes),
+    nodes: s.nodes.map((n) => ({ root: new Uint8Array(Buffer.from(n.root, 'hex')), height: n.height })),
+    blockNumber: 1,
+  }));

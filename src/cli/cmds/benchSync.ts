@@ -41,7 +41,7 @@ export interface BenchSyncPeerReady {
 
 /** Forks the serving peer and waits for its address and submissions. */
 async function startPeer(loads: number): Promise<{ child: ChildProcess; ready: BenchSyncPeerReady }> {
-  const child = fork(new URL('./benchSyncPeer.js', import.meta.url), [String(loads)], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(new URL('./benchSyncPeerMain.js', import.meta.url), [String(loads)], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const ready = await new Promise<BenchSyncPeerReady>((resolve, reject) => {
     child.once('message', (m) => resolve(m as BenchSyncPeerReady));
     child.once('error', reject);

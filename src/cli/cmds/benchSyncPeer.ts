@@ -1,11 +1,7 @@
 /**
- * The serving side of `zg-miner bench sync`, run as its own process (forked with an IPC channel):
- * a zg-miner zgs RPC server over loopback holding N random loads in memory. A real peer is another
- * process (another machine), so the syncing process's event loop and CPU time are its own; the
- * bench reads its CPU time without the server's.
- *
- * Protocol: forked with argv [loads]; sends one message `{ url, subs }` when listening (advanced
- * serialization: bigints and byte arrays), and exits when the parent disconnects.
+ * A zg-miner zgs RPC peer over loopback holding N random loads in memory, under one height-16
+ * Submit node per 64 loads (the events know no load root). The serving side of `zg-miner bench
+ * sync` (benchSyncPeerMain.ts runs it as its own process) and of the kill -9 sync test.
  */
 import { randomFillSync } from 'node:crypto';
 import { BYTES_PER_LOAD, BYTES_PER_SECTOR, SECTORS_PER_LOAD_N } from '../../spec.js';
@@ -46,13 +42,23 @@ class MemFlow implements ZgsStore {
   }
 }
 
-async function main(): Promise<void> {
-  const send = process.send?.bind(process);
-  const n = Number(process.argv[2]);
-  if (send === undefined || !Number.isInteger(n) || n < 1 || n % BENCH_SYNC_GROUP !== 0) throw new Error('benchSyncPeer: fork me with a multiple of 64 loads and an IPC channel');
+export interface RandomPeer extends BenchSyncPeerReady {
+  /** The loads' bytes (load `first + i` at i × 262144) and their roots, as the chain has them. */
+  data: Uint8Array;
+  first: bigint;
+  roots: Uint8Array[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the peer. `onData` sees the load index of every zgs_getDataByNodeIndex call (tests count
+ * what a syncing miner fetched).
+ */
+export async function startRandomPeer(n: number, o: { fill?: (data: Uint8Array) => void; onData?: (load: bigint) => void } = {}): Promise<RandomPeer> {
+  if (!Number.isInteger(n) || n < 1 || n % BENCH_SYNC_GROUP !== 0) throw new RangeError(`startRandomPeer: ${n} loads is not a positive multiple of ${BENCH_SYNC_GROUP}`);
   const groups = n / BENCH_SYNC_GROUP;
   const data = new Uint8Array(n * BYTES_PER_LOAD);
-  randomFillSync(data);
+  (o.fill ?? randomFillSync)(data);
   const first = BigInt(BENCH_SYNC_GROUP); // the first height-16 node starts at sector 65536 = load 64
   const roots = Array.from({ length: n }, (_, i) => hashLoad(first + BigInt(i), data.subarray(i * BYTES_PER_LOAD, (i + 1) * BYTES_PER_LOAD)).loadRoot);
   const subs: FlowSubmission[] = [];
@@ -81,13 +87,14 @@ async function main(): Promise<void> {
     hashLoad,
     logSyncHeight: () => 1,
   });
-  const server = await startRpcServer({ address: '127.0.0.1:0', methods: node.methods() });
-  process.once('disconnect', () => void server.close().finally(() => process.exit(0)));
-  const ready: BenchSyncPeerReady = { url: server.url, subs };
-  send(ready);
+  const methods = node.methods();
+  const getData = methods['zgs_getDataByNodeIndex']!;
+  const onData = o.onData;
+  if (onData !== undefined)
+    methods['zgs_getDataByNodeIndex'] = (p) => {
+      if (typeof p[0] === 'number') onData(BigInt(p[0]));
+      return getData(p);
+    };
+  const server = await startRpcServer({ address: '127.0.0.1:0', methods });
+  return { url: server.url, subs, data, first, roots, close: () => server.close() };
 }
-
-main().catch((e: unknown) => {
-  process.stderr.write(`zg-miner: bench sync peer: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
