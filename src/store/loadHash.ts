@@ -21,6 +21,16 @@ export function hashLoad(loadIndex: bigint, bytes: Uint8Array): LoadRoots {
   return rootsAt(out, 0);
 }
 
+/**
+ * hashLoad on the hash pool: the calling thread stays free, and loads hashed at the same time
+ * (peer sync fetches several) use every core.
+ */
+export async function hashLoadPooled(loadIndex: bigint, bytes: Uint8Array, pool: HashPool = sharedHashPool()): Promise<LoadRoots> {
+  if (bytes.length !== BYTES_PER_LOAD) throw new RangeError(`hashLoad: expected ${BYTES_PER_LOAD} bytes, got ${bytes.length}`);
+  if (loadIndex < 0n) throw new RangeError(`hashLoad: loadIndex ${loadIndex} is negative`);
+  return rootsAt(await pool.hashLoads(bytes, loadIndex === 0n), 0);
+}
+
 /** keccak256 of each 256-byte sector of `data`, concatenated (32 bytes per sector). */
 export function sectorLeaves(data: Uint8Array): Uint8Array {
   wasm ??= new WasmPora();

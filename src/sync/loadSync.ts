@@ -64,7 +64,8 @@ export interface LoadSyncOptions {
   tree: SyncTree;
   store: SyncStore;
   txs: TxIndex;
-  hashLoad(loadIndex: bigint, load: Uint8Array): LoadRootsOut;
+  /** Roots of a fetched load (the store's hash pool: loads fetched at once are hashed on every core). */
+  hashLoad(loadIndex: bigint, load: Uint8Array): LoadRootsOut | Promise<LoadRootsOut>;
   /** Whether this miner's shard holds load L. */
   holds(loadIndex: bigint): boolean;
   log: { info(line: string): void; warn(line: string): void };
@@ -313,7 +314,7 @@ export class LoadSync {
   /** One load from one peer: fetch, hash once, verify, store. */
   private async syncFrom(peer: Peer, load: bigint, release: () => void): Promise<void> {
     const bytes = await this.fetch(peer, load);
-    const roots = this.o.hashLoad(load, bytes);
+    const roots = await this.o.hashLoad(load, bytes);
     const proven = await this.verify(peer, load, roots.loadRoot);
     // The peer's part is done: its slot serves the next load while this one waits for a group commit.
     release();
