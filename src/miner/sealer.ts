@@ -58,7 +58,11 @@ export class Sealer {
     this.ranges = new EpochRangeCache(o.chain);
   }
 
-  /** Seals what can be sealed now; returns the number of seals committed. `onProgress` after each load (the watchdog). */
+  /**
+   * Seals what can be sealed now; returns the number of seals committed. `onProgress` after each
+   * load (the watchdog). Pipelined: load k+1 is read and sealed while load k's commit (its writes
+   * and fdatasyncs) runs, so the backend is not idle during the store's I/O; commits stay in order.
+   */
   async sealPending(signal?: AbortSignal, onProgress?: () => void): Promise<number> {
     const holds = this.o.holds ?? (() => true);
     // The store's queue of complete, not fully sealed loads, ascending: nothing to do costs O(1).
@@ -66,37 +70,50 @@ export class Sealer {
     if (load === null) return 0;
     await this.ranges.refresh();
     let sealedCount = 0;
-    for (; load !== null; load = this.o.store.nextUnsealedLoad(load + 1n)) {
-      if (signal?.aborted) break;
-      // Epoch ranges are recorded in flow order: a load past the recorded end waits, and so do all after it.
-      if (load * SECTORS_PER_LOAD_N >= this.ranges.recordedEnd) break;
-      if (!holds(load)) continue;
-      const mask = this.o.store.sealedMask(load);
-      if (mask === FULL_MASK) continue;
-      const loadStart = load * SECTORS_PER_LOAD_N;
-      const wanted: { sealIndex: number; digest: Bytes32 }[] = [];
-      for (let i = 0; i < SEALS_PER_LOAD; i++) {
-        if ((mask >> BigInt(i)) & 1n) continue;
-        const digest = this.ranges.digestAt(loadStart + BigInt(i * SECTORS_PER_SEAL + SECTORS_PER_SEAL - 1));
-        if (digest !== null) wanted.push({ sealIndex: i, digest });
+    /** The previous load's commit; a failure surfaces at the next await of it (never unhandled). */
+    let committing: Promise<void> = Promise.resolve();
+    try {
+      for (; load !== null; load = this.o.store.nextUnsealedLoad(load + 1n)) {
+        if (signal?.aborted) break;
+        // Epoch ranges are recorded in flow order: a load past the recorded end waits, and so do all after it.
+        if (load * SECTORS_PER_LOAD_N >= this.ranges.recordedEnd) break;
+        if (!holds(load)) continue;
+        const mask = this.o.store.sealedMask(load);
+        if (mask === FULL_MASK) continue;
+        const loadStart = load * SECTORS_PER_LOAD_N;
+        const wanted: { sealIndex: number; digest: Bytes32 }[] = [];
+        for (let i = 0; i < SEALS_PER_LOAD; i++) {
+          if ((mask >> BigInt(i)) & 1n) continue;
+          const digest = this.ranges.digestAt(loadStart + BigInt(i * SECTORS_PER_SEAL + SECTORS_PER_SEAL - 1));
+          if (digest !== null) wanted.push({ sealIndex: i, digest });
+        }
+        if (wanted.length === 0) continue;
+        const raw = await this.o.store.readRawLoad(load);
+        const inputs: SealInput[] = wanted.map((w) => ({
+          minerId: this.o.minerId,
+          sealContextDigest: w.digest,
+          startSector: loadStart + BigInt(w.sealIndex * SECTORS_PER_SEAL),
+          data: raw.subarray(w.sealIndex * BYTES_PER_SEAL, (w.sealIndex + 1) * BYTES_PER_SEAL),
+        }));
+        const sealed = await this.o.backend.seal(inputs, 'seal');
+        await committing;
+        const l = load;
+        committing = this.o.store
+          .commitSealed(
+            l,
+            wanted.map((w, k) => ({ sealIndex: w.sealIndex, sealed: sealed[k]!, contextDigest: w.digest }))
+          )
+          .then(() => {
+            sealedCount += wanted.length;
+            this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
+            logRepeated(this.o.log, 'loads sealed', '', `sealed ${wanted.length} seal(s) of load ${l}`);
+            onProgress?.();
+          });
+        committing.catch(() => undefined);
       }
-      if (wanted.length === 0) continue;
-      const raw = await this.o.store.readRawLoad(load);
-      const inputs: SealInput[] = wanted.map((w) => ({
-        minerId: this.o.minerId,
-        sealContextDigest: w.digest,
-        startSector: loadStart + BigInt(w.sealIndex * SECTORS_PER_SEAL),
-        data: raw.subarray(w.sealIndex * BYTES_PER_SEAL, (w.sealIndex + 1) * BYTES_PER_SEAL),
-      }));
-      const sealed = await this.o.backend.seal(inputs, 'seal');
-      await this.o.store.commitSealed(
-        load,
-        wanted.map((w, k) => ({ sealIndex: w.sealIndex, sealed: sealed[k]!, contextDigest: w.digest }))
-      );
-      sealedCount += wanted.length;
-      this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
-      logRepeated(this.o.log, 'loads sealed', '', `sealed ${wanted.length} seal(s) of load ${load}`);
-      onProgress?.();
+    } finally {
+      // The last commit finishes (or fails) before this returns, also when sealing the next load threw.
+      await committing;
     }
     return sealedCount;
   }
