@@ -9,6 +9,8 @@ import type { Bytes32, EpochRange } from '../types.js';
 import { logRepeated, type MinerChain, type MinerLogger, type MinerMetricsSink, type MinerStore, type PoraBackend, type SealInput } from './ports.js';
 
 const FULL_MASK = (1n << SEALS_PER_LOAD_N) - 1n;
+/** Sealed loads held for the next group commit at most (4 MiB): beyond it sealing waits for the disk. */
+const MAX_QUEUED_LOADS = 16;
 
 export interface SealerOptions {
   chain: MinerChain;
@@ -60,8 +62,10 @@ export class Sealer {
 
   /**
    * Seals what can be sealed now; returns the number of seals committed. `onProgress` after each
-   * load (the watchdog). Pipelined: load k+1 is read and sealed while load k's commit (its writes
-   * and fdatasyncs) runs, so the backend is not idle during the store's I/O; commits stay in order.
+   * load (the watchdog). Pipelined: loads are read and sealed while the previous commit (its writes
+   * and fdatasyncs) runs, and what was sealed meanwhile goes in one group commit (commitSealedMany:
+   * one fdatasync per file for the lot), so the backend is not idle during the store's I/O and a
+   * load does not pay three fdatasyncs; commits stay in flow order.
    */
   async sealPending(signal?: AbortSignal, onProgress?: () => void): Promise<number> {
     const holds = this.o.holds ?? (() => true);
@@ -70,8 +74,29 @@ export class Sealer {
     if (load === null) return 0;
     await this.ranges.refresh();
     let sealedCount = 0;
-    /** The previous load's commit; a failure surfaces at the next await of it (never unhandled). */
+    type Done = { load: bigint; seals: { sealIndex: number; sealed: Uint8Array; contextDigest: Bytes32 }[] };
+    /** Sealed loads waiting for the running commit to finish: they go in the next group commit. */
+    const queue: Done[] = [];
     let committing: Promise<void> = Promise.resolve();
+    let idle = true;
+    const commit = async (batch: Done[]): Promise<void> => {
+      const many = this.o.store.commitSealedMany?.bind(this.o.store);
+      if (many) await many(batch.map((d) => ({ loadIndex: d.load, seals: d.seals })));
+      else for (const d of batch) await this.o.store.commitSealed(d.load, d.seals);
+      for (const d of batch) {
+        sealedCount += d.seals.length;
+        logRepeated(this.o.log, 'loads sealed', '', `sealed ${d.seals.length} seal(s) of load ${d.load}`);
+        onProgress?.();
+      }
+      this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
+    };
+    const startCommit = (): void => {
+      idle = false;
+      committing = commit(queue.splice(0)).finally(() => {
+        idle = true;
+      });
+      committing.catch(() => undefined); // awaited before the next commit and at the end
+    };
     try {
       for (; load !== null; load = this.o.store.nextUnsealedLoad(load + 1n)) {
         if (signal?.aborted) break;
@@ -96,23 +121,20 @@ export class Sealer {
           data: raw.subarray(w.sealIndex * BYTES_PER_SEAL, (w.sealIndex + 1) * BYTES_PER_SEAL),
         }));
         const sealed = await this.o.backend.seal(inputs, 'seal');
-        await committing;
-        const l = load;
-        committing = this.o.store
-          .commitSealed(
-            l,
-            wanted.map((w, k) => ({ sealIndex: w.sealIndex, sealed: sealed[k]!, contextDigest: w.digest }))
-          )
-          .then(() => {
-            sealedCount += wanted.length;
-            this.o.metrics?.setSealedSectors(this.o.store.stats().sealedSectors);
-            logRepeated(this.o.log, 'loads sealed', '', `sealed ${wanted.length} seal(s) of load ${l}`);
-            onProgress?.();
-          });
-        committing.catch(() => undefined);
+        queue.push({ load, seals: wanted.map((w, k) => ({ sealIndex: w.sealIndex, sealed: sealed[k]!, contextDigest: w.digest })) });
+        // Commit now when no commit runs; else keep sealing, up to a bound on what waits in memory.
+        if (idle || queue.length >= MAX_QUEUED_LOADS) {
+          await committing; // a failed commit stops sealing here
+          startCommit();
+        }
       }
-    } finally {
-      // The last commit finishes (or fails) before this returns, also when sealing the next load threw.
+    } catch (e) {
+      await committing.catch(() => undefined);
+      throw e;
+    }
+    await committing;
+    if (queue.length > 0) {
+      startCommit();
       await committing;
     }
     return sealedCount;

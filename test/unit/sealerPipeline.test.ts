@@ -8,9 +8,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MemoryStore } from '../helpers/chain.js';
 import { Sealer } from '../../src/miner/sealer.js';
-import { seal } from '../../src/core/seal.js';
+import { seal, unseal } from '../../src/core/seal.js';
+import { SealedStore } from '../../src/store/sealedStore.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCpuBackend } from '../../src/backend/cpuBackend.js';
-import type { MinerChain } from '../../src/miner/ports.js';
+import type { MinerChain, MinerStore } from '../../src/miner/ports.js';
 import type { PoraBackend, SealInput } from '../../src/backend/backend.js';
 
 const MINER = new Uint8Array(32).fill(3);
@@ -93,5 +97,53 @@ test('a failed commit fails sealPending; no later load is committed after it', a
     assert.ok(!store.events.includes('commit 3 start'), store.events.join(', '));
   } finally {
     await cpu.dispose();
+  }
+});
+
+test('with the SealedStore: sealed meanwhile goes in group commits (commitSealedMany), durable and right after reopening; a refused batch writes nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zg-sealer-group-'));
+  const cpu = await createCpuBackend({ threads: 2 });
+  try {
+    let store = await SealedStore.open(dir, { minerId: MINER });
+    const raws: Uint8Array[] = [];
+    for (let L = 1; L <= LOADS; L++) {
+      raws[L] = new Uint8Array(randomBytes(262144));
+      await store.writeFlowData(BigInt(L) * 1024n, raws[L]!);
+    }
+    const batches: number[] = [];
+    const s = store;
+    // The same store, its group commits slowed down so that loads are sealed while one runs.
+    const slow: MinerStore = Object.assign(Object.create(s) as SealedStore, {
+      commitSealedMany: async (items: Parameters<SealedStore['commitSealedMany']>[0]) => {
+        batches.push(items.length);
+        await new Promise((r) => setTimeout(r, 60));
+        return s.commitSealedMany(items);
+      },
+      readRawLoad: (l: bigint) => s.readRawLoad(l),
+      sealedMask: (l: bigint) => s.sealedMask(l),
+      nextUnsealedLoad: (l: bigint) => s.nextUnsealedLoad(l),
+      stats: () => s.stats(),
+    });
+    const sealer = new Sealer({ chain: chainWithRange(), store: slow, backend: cpu, minerId: MINER, log: { info: () => {}, warn: () => {} } });
+    assert.equal(await sealer.sealPending(), LOADS * 64);
+    assert.equal(batches.reduce((a, b) => a + b, 0), LOADS);
+    assert.ok(batches.some((n) => n > 1), `some commit took several loads: ${batches.join(', ')}`);
+    // A batch with a load whose raw data is not known is refused whole.
+    const fake = { sealIndex: 0, sealed: new Uint8Array(4096), contextDigest: DIGEST };
+    await assert.rejects(store.commitSealedMany([{ loadIndex: 1n, seals: [{ ...fake, contextDigest: new Uint8Array(32).fill(1) }] }, { loadIndex: 9n, seals: [fake] }]), /not all known/);
+    await store.close();
+    store = await SealedStore.open(dir, { minerId: MINER });
+    for (let L = 1; L <= LOADS; L++) {
+      assert.equal(store.sealedMask(BigInt(L)), (1n << 64n) - 1n, `load ${L} sealed after reopening`);
+      assert.deepEqual(store.sealContext(BigInt(L), 0), DIGEST, `load ${L}: the refused batch changed nothing`);
+      for (const i of [0, 63]) {
+        const got = await store.readSealedSeal(BigInt(L), i);
+        assert.deepEqual(unseal(got, MINER, DIGEST, BigInt(L) * 1024n + BigInt(i * 16)), raws[L]!.subarray(i * 4096, (i + 1) * 4096), `load ${L} seal ${i}`);
+      }
+    }
+    await store.close();
+  } finally {
+    await cpu.dispose();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
