@@ -40,6 +40,10 @@ export interface MinerMetrics {
   recordSyncRejected(reason: string): void;
   /** Peers per state (ready, backoff, dropped, refused, probing). */
   setSyncPeers(counts: Record<string, number>): void;
+  /** The store check found a damaged load, by what was wrong (raw, roots, seals). */
+  recordStoreDamage(kind: string): void;
+  /** Where zg_miner_store_forgotten_loads reads its value at each scrape (the store's O(1) count). */
+  watchForgottenLoads(count: () => number): void;
   /** The exposition text for GET /metrics. */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -110,6 +114,16 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
   const syncBytes = new Counter({ name: 'zg_miner_sync_bytes_total', help: 'Bytes fetched from peers, verified against the chain and stored', registers });
   const syncRejected = new Counter({ name: 'zg_miner_sync_rejected_total', help: 'Peer answers refused (data not matching the chain, timeouts, errors, garbage), by reason', labelNames: ['reason'], registers });
   const syncPeers = new Gauge({ name: 'zg_miner_sync_peers', help: 'Sync peers by state', labelNames: ['state'], registers });
+  const storeDamaged = new Counter({ name: 'zg_miner_store_damaged_loads_total', help: 'Loads the store check found damaged, by what was wrong: raw (forgotten), roots (re-derived), seals (retracted and resealed)', labelNames: ['kind'], registers });
+  let forgottenCount: () => number = () => 0;
+  new Gauge({
+    name: 'zg_miner_store_forgotten_loads',
+    help: 'Loads whose raw data failed its check and were forgotten: missing until imported again or fetched from a peer',
+    registers,
+    collect() {
+      this.set(forgottenCount());
+    },
+  });
   const sealedSectors = new Gauge({ name: 'zg_miner_sealed_sectors', help: 'Sectors sealed and minable in the store', registers });
   const contextEpoch = new Gauge({ name: 'zg_miner_context_epoch', help: 'Epoch of the mining context being mined', registers });
   const windows = new Map<string, RateWindow>();
@@ -169,6 +183,10 @@ export function createMetrics(opts: CreateMetricsOptions): MinerMetrics {
       syncBytes.inc(count(bytes));
     },
     recordSyncRejected: (reason) => syncRejected.inc({ reason }),
+    recordStoreDamage: (kind) => storeDamaged.inc({ kind }),
+    watchForgottenLoads(count) {
+      forgottenCount = count;
+    },
     setSyncPeers(counts) {
       for (const [state, n] of Object.entries(counts)) syncPeers.set({ state }, n);
     },

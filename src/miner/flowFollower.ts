@@ -75,10 +75,26 @@ export interface FlowFollowerOptions {
   held?: (sub: FlowSubmissionView) => boolean;
   /** Appended to the "no local data yet" line (e.g. that peers will be asked). */
   pendingHint?: string;
+  /**
+   * The transactions overlapping flow sectors [start, end) (the RPC's tx index): when the store
+   * forgets a load whose raw data failed its check, its transactions are pending again, so an
+   * imported file (or a peer) brings the data back.
+   */
+  txsIn?: (start: bigint, end: bigint) => FlowSubmissionView[];
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+
+function pendingEntry(sub: FlowSubmissionView): PendingEntry {
+  return {
+    txSeq: String(sub.txSeq),
+    startPos: String(sub.startPos),
+    lengthSectors: String(sub.lengthSectors),
+    sizeBytes: String(sub.sizeBytes),
+    nodes: sub.nodes.map((n) => ({ root: hex(n.root), height: n.height })),
+  };
+}
 
 export class FlowFollower {
   private readonly o: FlowFollowerOptions;
@@ -152,6 +168,37 @@ export class FlowFollower {
 
   /** nextBlock as last written to the state file. */
   private savedBlock = 0;
+  /** The store's `forgets` when forgotten loads were last turned into pending transactions (-1: not yet). */
+  private forgetsSeen = -1;
+
+  /**
+   * Makes the transactions of every forgotten load pending again (first poll, and whenever the
+   * store forgets another load); returns whether any was added.
+   */
+  private requeueForgotten(st: FollowerState): boolean {
+    const forgets = this.o.store.forgets ?? 0;
+    if (forgets === this.forgetsSeen || this.o.store.forgottenLoads === undefined || this.o.txsIn === undefined) return false;
+    this.forgetsSeen = forgets;
+    let added = false;
+    for (const L of this.o.store.forgottenLoads()) {
+      for (const sub of this.o.txsIn(L * SECTORS_PER_LOAD_N, (L + 1n) * SECTORS_PER_LOAD_N)) {
+        if (this.pendingSeqs.has(String(sub.txSeq)) || this.o.store.rangeKnown(sub.startPos, sub.startPos + sub.lengthSectors)) continue;
+        this.addPending(st, sub);
+        added = true;
+        this.o.log.info(`tx ${sub.txSeq}: its data in load ${L} was forgotten (damaged on disk): pending again${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
+      }
+    }
+    return added;
+  }
+
+  /** Adds `sub` to the pending list and its log (durable with the next saveState). */
+  private addPending(st: FollowerState, sub: FlowSubmissionView): void {
+    const entry = pendingEntry(sub);
+    st.pending.push(entry);
+    this.pendingSeqs.add(entry.txSeq);
+    this.pendingLog!.add(entry);
+    this.pendingPos = null;
+  }
 
   private async saveState(): Promise<void> {
     const st = this.state!;
@@ -244,6 +291,7 @@ export class FlowFollower {
 
   private async pollOnce(): Promise<number> {
     const st = await this.loadState();
+    const requeued = this.requeueForgotten(st);
     let stored = 0;
     // Retry pending transactions first: those whose file has arrived, and a bounded sweep for data
     // that came another way. Without a listing source, every one (the cost is then O(pending)).
@@ -264,8 +312,8 @@ export class FlowFollower {
         done.add(i);
       }
     }
-    let changed = done.size > 0;
-    if (changed) {
+    let changed = requeued || done.size > 0;
+    if (done.size > 0) {
       // The sweep goes on where it was: entries removed before the cursor shift it back.
       let before = 0;
       for (const i of done) if (i < this.sweepCursor) before++;
@@ -289,17 +337,7 @@ export class FlowFollower {
         if (sub.startPos > prevEnd) await this.o.store.markKnownZero(prevEnd, sub.startPos);
         if (await this.storeSubmission(sub)) stored++;
         else if (!this.pendingSeqs.has(String(sub.txSeq))) {
-          const entry: PendingEntry = {
-            txSeq: String(sub.txSeq),
-            startPos: String(sub.startPos),
-            lengthSectors: String(sub.lengthSectors),
-            sizeBytes: String(sub.sizeBytes),
-            nodes: sub.nodes.map((n) => ({ root: hex(n.root), height: n.height })),
-          };
-          st.pending.push(entry);
-          this.pendingSeqs.add(entry.txSeq);
-          this.pendingLog!.add(entry);
-          this.pendingPos = null;
+          this.addPending(st, sub);
           this.o.log.info(`tx ${sub.txSeq}: no local data yet for sectors [${sub.startPos}, ${sub.startPos + sub.lengthSectors}) ${this.o.pendingHint ?? ` (zg-miner import --tx ${sub.txSeq} FILE)`}`);
         }
         const end = sub.startPos + sub.lengthSectors;

@@ -25,6 +25,8 @@ export interface GateVerdict {
   reason: HitRefusal;
   /** One line for the log. */
   detail: string;
+  /** The load whose stored bytes failed (sealed_data_mismatch, store_error): a case for the store's scrub. */
+  damagedLoad?: bigint;
 }
 
 export class HitGate {
@@ -50,9 +52,9 @@ export class HitGate {
     try {
       stored = await this.store.readSealedSeal(loadIndex, hit.sealOffset);
     } catch (e) {
-      return { reason: 'store_error', detail: `${at}: cannot read the stored seal: ${(e as Error).message}` };
+      return { reason: 'store_error', detail: `${at}: cannot read the stored seal: ${(e as Error).message}`, damagedLoad: loadIndex };
     }
-    if (!equalBytes(stored, hit.sealedData)) return { reason: 'sealed_data_mismatch', detail: `${at}: its sealed bytes differ from the store's` };
+    if (!equalBytes(stored, hit.sealedData)) return { reason: 'sealed_data_mismatch', detail: `${at}: its sealed bytes differ from the store's`, damagedLoad: loadIndex };
     return null;
   }
 }

@@ -7,13 +7,13 @@
  * returns once every loop has ended; disposing the backend is the caller's.
  */
 import { randomBytes } from 'node:crypto';
-import { EMPTY_HASH_HEX, SECTORS_PER_SEAL_N } from '../spec.js';
+import { EMPTY_HASH_HEX, SECTORS_PER_LOAD_N, SECTORS_PER_SEAL_N } from '../spec.js';
 import { equalBytes, fromHex, toHex } from '../bytes.js';
 import { chooseRange, numShards } from '../core/recallRange.js';
 import { unseal } from '../core/seal.js';
 import { recoverMerkleRoot } from '../core/merkle.js';
 import type { PoraAnswer, SubmitResult } from '../types.js';
-import { logRepeated, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type SyncPort, type WorkerContextView } from './ports.js';
+import { logRepeated, type DamagePort, type Hit, type LoadSource, type MineJob, type MinerDeps, type SubmitOutcomeView, type SyncPort, type WorkerContextView } from './ports.js';
 import type { FlowFollower } from './flowFollower.js';
 import { sleep, supervisedLoop, type LoopOptions } from '../watchdog/loop.js';
 import type { Progress, Watchdog } from '../watchdog/watchdog.js';
@@ -55,6 +55,8 @@ export interface MinerOptions extends MinerDeps {
   stallSeconds?: number;
   /** The longest a submission may take with its retries (max_retries × interval), added to the submitter's stall time. */
   submitSeconds?: number;
+  /** The store's scrub: a load whose bytes fail a hit's check is checked now (one warning, not one per hit). */
+  damage?: DamagePort;
 }
 
 /** A reason to hold the search, asked before every batch (null = go on). */
@@ -295,7 +297,8 @@ export class Miner {
       if (refused) {
         this.totals.rejected++;
         this.o.metrics?.recordHitRejected(refused.reason);
-        if (refused.reason !== 'seal0_load0') this.o.log.warn(`${refused.detail}; not submitted`);
+        if (refused.damagedLoad !== undefined) this.suspectLoad(refused.damagedLoad, `${refused.detail}; not submitted`);
+        else if (refused.reason !== 'seal0_load0') this.o.log.warn(`${refused.detail}; not submitted`);
         continue;
       }
       this.queue.push({ hit, active: a });
@@ -309,6 +312,17 @@ export class Miner {
     // A backend that computes on this thread resolves without a macrotask turn; let timers and
     // RPC replies (context watcher, submitter) run between batches.
     else await new Promise<void>((r) => setImmediate(r));
+  }
+
+  /**
+   * A hit on load L failed because of the bytes the store holds: with the store's scrub wired in,
+   * L is checked now (repaired, or forgotten when its raw data is bad) and only the hit that queued
+   * it is warned about; later hits on it until that check are summarised. Without it, every one.
+   */
+  private suspectLoad(loadIndex: bigint, line: string): void {
+    if (this.o.damage === undefined) this.o.log.warn(line);
+    else if (this.o.damage.suspect(loadIndex)) this.o.log.warn(`${line}; load ${loadIndex} queued for the store check (repaired, or forgotten if its raw data is bad)`);
+    else logRepeated(this.o.log, 'hits on a load queued for the store check', 'its stored bytes failed; not submitted', line);
   }
 
   /** Resolves once a hit is queued (or on stop): the submitter's idle wait. */
@@ -366,7 +380,7 @@ export class Miner {
       const root = recoverMerkleRoot(unseal(hit.sealedData, this.o.minerId, sealedContextDigest, hit.recallPosition), hit.recallPosition, merkleProof);
       if (!equalBytes(root, a.wc.context.flowRoot)) {
         this.count('error', hit, a.wc.context.epoch, { result: 'error', reason: 'local data or proof does not give the flow root' });
-        this.o.log.warn(`hit at ${hit.recallPosition}: local data/proof gives root ${toHex(root)}, the context's flowRoot is ${toHex(a.wc.context.flowRoot)}; not submitted`);
+        this.suspectLoad(hit.recallPosition / SECTORS_PER_LOAD_N, `hit at ${hit.recallPosition}: local data/proof gives root ${toHex(root)}, the context's flowRoot is ${toHex(a.wc.context.flowRoot)}; not submitted`);
         return;
       }
     } catch (e) {

@@ -43,6 +43,10 @@ export interface MinerStore {
   nextUnsealedLoad(from: bigint): bigint | null;
   loadSource(): LoadSource;
   stats(): { knownSectors: bigint; sealedSectors: bigint; completeLoads: number; sealedLoads: number };
+  /** Loads forgotten because their raw data failed its check, not complete again (store/scrub.ts). */
+  forgottenLoads?(): bigint[];
+  /** Changes each time the store forgets a load (O(1) to compare). */
+  readonly forgets?: number;
 }
 
 /**
@@ -142,6 +146,15 @@ export interface MinerLogger {
 export function logRepeated(log: MinerLogger, what: string, why: string, detail: string): void {
   if (log.repeated) log.repeated(what, why, detail);
   else log.info(detail);
+}
+
+/**
+ * The store's damage check (store/scrub.ts `Scrubber`): a load whose sealed or raw bytes failed a
+ * hit's check is checked now, ahead of the background walk, and repaired or forgotten.
+ */
+export interface DamagePort {
+  /** Queues load L for a check; false when it is already queued (the caller warned once already). */
+  suspect(loadIndex: bigint): boolean;
 }
 
 export interface MinerDeps {

@@ -338,9 +338,7 @@ export class ZgsNode {
     const len = this.o.tree.length();
     if (equalBytes(await this.o.tree.rootAt(len), root)) return len;
     // Newest first: a miner asks about recent contexts.
-    const ends = this.o.txs.overlapping(0n, len).map((t) => t.startPos + t.lengthSectors);
-    for (let i = ends.length - 1, tries = 0; i >= 0 && tries < 4096; i--, tries++) {
-      const e = ends[i]!;
+    for (const e of this.o.txs.recentEnds(4096)) {
       if (e > len) continue;
       const r = await this.o.tree.rootAt(e);
       this.rootLengths.set(hex(r), e);

@@ -69,3 +69,29 @@ test('tx index: a 20,000-transaction file opens line by line with the same recor
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tx index: data-root lookups find every submission of a file, oldest first, and no other whose root shares its first bytes', async () => {
+  const ix = await TxIndex.open(null);
+  const rootA = new Uint8Array(32).fill(0x11);
+  const rootB = new Uint8Array(32).fill(0x11);
+  rootB[31] = 0x22; // the same leading bytes as A: the lookup key collides
+  const one = (k: number, root: Uint8Array): FlowSubmission => ({ ...sub(k), nodes: [{ root, height: 3 }] });
+  await ix.add([one(0, rootA), sub(1), one(2, rootB), one(3, rootA), sub(4)]);
+  assert.deepEqual(ix.byDataRoot(rootA).map((t) => t.txSeq), [0n, 3n]);
+  assert.deepEqual(ix.byDataRoot(rootB).map((t) => t.txSeq), [2n]);
+  assert.deepEqual(ix.byDataRoot(new Uint8Array(32)).length, 0);
+  const t3 = ix.bySeqNo(3n)!;
+  assert.deepEqual([t3.startPos, t3.lengthSectors, t3.sizeBytes, t3.blockNumber], [4096n, 4n, 1000n, 13]);
+  assert.deepEqual(t3.dataRoot, rootA);
+  assert.deepEqual(t3.nodes, [{ root: rootA, height: 3 }]);
+  assert.equal(ix.bySeqNo(5n), null);
+  assert.deepEqual(ix.overlapping(2048n + 3n, 3073n).map((t) => t.txSeq), [1n, 2n]);
+  assert.deepEqual(ix.recentEnds(2), [5 * 1024 + 4, 4 * 1024 + 4].map(BigInt));
+  assert.equal(ix.flowEnd, 5n * 1024n + 4n);
+  // A log_sync_start_block_number that skipped the first transactions: the index starts later.
+  const late = await TxIndex.open(null);
+  await late.add([sub(7), sub(8)]);
+  assert.equal(late.nextTxSeq, 9n);
+  assert.equal(late.bySeqNo(6n), null);
+  assert.equal(late.bySeqNo(8n)?.startPos, 9n * 1024n);
+});

@@ -53,6 +53,7 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
   const ackedSeals = new Map<string, string>(); // "L:i" -> ctx name, cleared when a reseal begins
   const forgotten = new Set<number>(); // loads whose forget was acknowledged, no data written since
   let forgets = 0;
+  let sealsAcked = 0;
   let ops = 0;
   let kills = 0;
   let seed = 1;
@@ -82,7 +83,10 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
           if (kind === 'B') ackedSeals.delete(`${x}:${i}`);
           else ackedSeals.set(`${x}:${i}`, z!);
         }
-        if (kind === 'S') ops++;
+        if (kind === 'S') {
+          ops++;
+          sealsAcked++;
+        }
       }
     }
 
@@ -133,7 +137,8 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
   // The run must have exercised both paths, or the test proves nothing.
   assert.equal(kills, ROUNDS);
   assert.ok(ops > 50, `only ${ops} operations acknowledged`);
-  assert.ok([...ackedSeals.keys()].length > 0, 'no seal was ever acknowledged');
+  // (Counted as they came: a later forget may have retracted every one of them.)
+  assert.ok(sealsAcked > 0, 'no seal was ever acknowledged');
   assert.ok(forgets > 0, 'no forget was ever acknowledged');
   assert.ok(ZERO_FROM < 1024);
 });

@@ -176,3 +176,97 @@ test('a backend returning corrupted hits gets nothing submitted; each refusal is
   assert.equal(miner.totals.rejected, 3);
   assert.equal(warnings.filter((w) => w.includes('not submitted')).length, 3);
 });
+
+test('hits failing on a damaged load ask the store check for that load: one warning, not one per hit', { timeout: 30_000 }, async () => {
+  const LOAD = 3n;
+  /** An honest hit on load LOAD (its stored seal is the one the hit carries). */
+  const onLoad = (jobId: number): Hit => {
+    for (;;) {
+      const h = honestHit(jobId);
+      if (h.recallPosition / 1024n === LOAD) return h;
+    }
+  };
+  let batches = 0;
+  const suspected: bigint[] = [];
+  const queued = new Set<bigint>();
+  const rejected: string[] = [];
+  const errors: string[] = [];
+  const wc: WorkerContextView = {
+    // A flow root the stored bytes do not prove (as when the load's raw data was damaged before sealing).
+    context: { epoch: 3n, mineStart: 100n, flowRoot: Uint8Array.from(randomBytes(32)), flowLength: FLOW_LENGTH, blockDigest: Uint8Array.from(randomBytes(32)), digest: Uint8Array.from(randomBytes(32)) },
+    poraTarget: UINT256_MAX,
+    subtaskDigest,
+    maxShards: 32n,
+  };
+  const chain: MinerChain = {
+    blockNumber: async () => 1,
+    computeWorkerContext: async () => wc,
+    submissions: async () => [],
+    epochRangesFrom: async () => [],
+    sealedContextDigest: async () => sealedContextDigest,
+    submit: async () => assert.fail('nothing may be submitted'),
+  };
+  const backend: PoraBackend = {
+    info: { kind: 'cpu', device: 'test backend', threads: 1 },
+    async search(job) {
+      batches++;
+      if (batches > 4) {
+        await new Promise((r) => setTimeout(r, 20));
+        return { hits: [], stats: { nonces: 0, sealHashes: 0, skipped: 0, rejected: 0 } };
+      }
+      const h = onLoad(job.id);
+      // One hit whose sealed bytes differ from the store's (the gate), one that fails its proof (the submitter).
+      return { hits: [flippedByteHit(h), h], stats: { nonces: 2, sealHashes: 2, skipped: 0, rejected: 0 } };
+    },
+    evaluate: async () => [],
+    seal: async () => [],
+    dispose: async () => {},
+  };
+  const metrics: MinerMetricsSink = {
+    recordNonces: () => {},
+    recordSealHashes: () => {},
+    recordHit: () => {},
+    recordHitRejected: (reason) => void rejected.push(reason),
+    recordSubmission: (r) => void errors.push(r),
+    setSealedSectors: () => {},
+    setContextEpoch: () => {},
+  };
+  const warnings: string[] = [];
+  const miner = new Miner({
+    chain,
+    store: store as MinerStore,
+    backend,
+    source: {} as never,
+    flowTree,
+    minerId,
+    log: { info: () => {}, warn: (l) => void warnings.push(l) },
+    metrics,
+    shardId: 0n,
+    shardMask: UINT64_MAX,
+    iterBatchSize: 4,
+    contextQuerySeconds: 60,
+    cpuPercentage: 100,
+    syncSeconds: 60,
+    follower: { poll: async () => {}, flowEnd: 0n, pendingCount: 0 } as unknown as FlowFollower,
+    sealer: { sealPending: async () => {} } as unknown as Sealer,
+    loadSource: { availability: () => (1n << 64n) - 1n, read: async () => new Uint8Array(262144) },
+    // The scrub has not reached the load yet: it stays queued.
+    damage: {
+      suspect: (L) => {
+        suspected.push(L);
+        if (queued.has(L)) return false;
+        queued.add(L);
+        return true;
+      },
+    },
+  });
+  miner.start();
+  const t0 = Date.now();
+  while (errors.length + rejected.length < 8 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+  await miner.stop();
+  assert.deepEqual(rejected, Array(4).fill('sealed_data_mismatch'));
+  assert.deepEqual(errors, Array(4).fill('error'));
+  assert.deepEqual(suspected, Array(8).fill(LOAD), 'every failed hit names its load to the store check');
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /not submitted; load 3 queued for the store check/);
+});

@@ -39,6 +39,9 @@ test('metrics: names, types, units and values over loopback HTTP', async () => {
     metrics.recordRead(262144, 0.2);
     metrics.setSealedSectors(4096n);
     metrics.setContextEpoch(77n);
+    metrics.recordStoreDamage('raw');
+    const forgotten = 2;
+    metrics.watchForgottenLoads(() => forgotten);
 
     const res = await fetch(`${server.url}/metrics`);
     assert.equal(res.status, 200);
@@ -56,6 +59,7 @@ test('metrics: names, types, units and values over loopback HTTP', async () => {
       zg_miner_hits_rejected_total: 'counter', zg_miner_submissions_total: 'counter', zg_miner_read_bytes_total: 'counter',
       zg_miner_read_seconds: 'histogram', zg_miner_sealed_sectors: 'gauge', zg_miner_context_epoch: 'gauge',
       zg_miner_hashrate: 'gauge', zg_miner_info: 'gauge', process_cpu_seconds_total: 'counter',
+      zg_miner_store_damaged_loads_total: 'counter', zg_miner_store_forgotten_loads: 'gauge',
     };
     for (const [name, type] of Object.entries(expectedTypes)) assert.equal(types.get(name), type, name);
 
@@ -71,6 +75,8 @@ test('metrics: names, types, units and values over loopback HTTP', async () => {
     assert.equal(value('zg_miner_read_seconds_bucket', '{le="+Inf"}'), 2);
     assert.equal(value('zg_miner_sealed_sectors'), 4096);
     assert.equal(value('zg_miner_context_epoch'), 77);
+    assert.equal(value('zg_miner_store_damaged_loads_total', '{kind="raw"}'), 1);
+    assert.equal(value('zg_miner_store_forgotten_loads'), 2, 'read from the store at scrape time');
     assert.equal(value('zg_miner_hashrate', '{device="cpu0"}'), 600, '1200 nonces over 2 s');
     assert.equal(value('zg_miner_info', '{version="0.1.0",backend="cpu",adapter="test cpu"}'), 1);
 

@@ -222,3 +222,25 @@ test('store format 2 (no FORGET records) still opens: its journal is replayed, t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('scrub: a suspected load (a hit on it failed) is checked before the walk, queued once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zg-forget-suspect-'));
+  try {
+    const { store } = await flowStore(dir);
+    damageRaw(dir, 3n);
+    const lines: string[] = [];
+    const scrubber = new Scrubber({ store, minerId: MINER, log: { warn: (l) => lines.push(l) } });
+    assert.equal(scrubber.suspect(3n), true);
+    assert.equal(scrubber.suspect(3n), false, 'already queued: the caller does not warn again');
+    const c = (await scrubber.scrubNext())!;
+    assert.equal(c.load, 3n, 'the suspect goes first (the walk would start at load 0)');
+    assert.equal(c.badRaw, true);
+    assert.deepEqual(store.forgottenLoads(), [3n]);
+    assert.equal(lines.length, 1);
+    assert.equal((await scrubber.scrubNext())!.load, 0n, 'then the walk');
+    assert.equal(scrubber.suspect(3n), true, 'checked: a later failure queues it again');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -39,6 +39,7 @@ import { Watchdog } from '../../watchdog/watchdog.js';
 import { startScrubLoop, startupCheck } from '../../store/scrub.js';
 import { MALLOC_TUNED, THREADPOOL_SIZE, reexecWithLoaderEnv } from '../../store/threadpool.js';
 import { DEFAULT_INFLIGHT } from '../../store/loader.js';
+import { SECTORS_PER_LOAD_N } from '../../spec.js';
 
 export interface MiningServiceOptions {
   config: MinerConfig;
@@ -153,6 +154,8 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       needsEventReplay: () => peers.txs.count === 0,
       held: peers.held,
       ...(peers.sync !== null ? { pendingHint: ' (asking peers)' } : {}),
+      // A forgotten load's transactions are pending again (imported anew, or fetched from peers).
+      txsIn: (a, b) => peers.txs.overlapping(a, b),
     });
     syncedBlock = () => follower.syncedBlock;
     cleanups.push(() => follower.close());
@@ -160,8 +163,20 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
     const watchdog = new Watchdog({ log, onRestart: (part) => metrics.recordRestart(part) });
     watchdog.start();
     cleanups.push(async () => watchdog.stop());
-    // Damaged sealed loads are found and retracted (then resealed) in the background.
-    const scrub = startScrubLoop({ store, minerId, log, watchdog });
+    // Damaged loads are found in the background: bad seals retracted (then resealed), bad roots
+    // re-derived, a load with bad raw data forgotten (then imported again or fetched from peers).
+    const scrub = startScrubLoop({
+      store,
+      minerId,
+      log,
+      watchdog,
+      txsOf: (L) => peers.txs.overlapping(L * SECTORS_PER_LOAD_N, (L + 1n) * SECTORS_PER_LOAD_N).map((t) => t.txSeq),
+      onDamage: (d) => {
+        for (const [kind, bad] of [['raw', d.badRaw], ['roots', d.badRoots && !d.badRaw], ['seals', d.badSeals !== 0n && !d.badRaw]] as const) if (bad) metrics.recordStoreDamage(kind);
+        metrics.setSealedSectors(store.stats().sealedSectors);
+      },
+    });
+    metrics.watchForgottenLoads(() => store.stats().forgottenLoads);
     cleanups.push(() => scrub.stop());
     const miner = new Miner({
       chain,
@@ -187,6 +202,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       ...(backend.info.kind === 'gpu' ? { guard: health } : {}),
       healthLine: () => health.line(),
       watchdog,
+      damage: scrub.scrubber,
       ...(o.stallSeconds !== undefined ? { stallSeconds: o.stallSeconds } : {}),
       // Each try waits up to 15 intervals for its receipt, then one interval (chain/submitter.ts).
       submitSeconds: (c.submission.maxRetries + 1) * 16 * Math.max(1, c.submission.intervalSecs),
