@@ -129,8 +129,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const heights = splitNodes(paddedChunks(size));
     for (let i = 0; i < o.files; i++) {
       const data = new Uint8Array(randomBytes(size));
-      // Node roots hashed in wasm: a few GiB of sample data take seconds, not minutes.
-      const roots = hashFile(data, heights).nodeRoots;
+      // Node roots hashed in wasm on every core: a few GiB of sample data take seconds, not minutes.
+      const roots = (await hashFile(data, heights)).nodeRoots;
       const nodes = { length: BigInt(data.length), nodes: heights.map((height, k) => ({ root: roots[k]!, height })) };
       const submission = await step(
         uploadWithRetry(dev, nodes, { fromBlock, timeoutMs: timeout, what: `sample file ${i + 1}/${o.files}`, warn: o.warn ?? o.log }),

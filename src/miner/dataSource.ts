@@ -3,7 +3,7 @@
  * files imported with `zg-miner import`; a later issue adds remote peers). Every file is checked
  * against the transaction's submission node roots before the miner stores it.
  */
-import { readdir, readFile, writeFile, rename, mkdir, rm } from 'node:fs/promises';
+import { open, readdir, writeFile, rename, mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BYTES_PER_SECTOR } from '../spec.js';
 import { equalBytes, toHex } from '../bytes.js';
@@ -63,13 +63,27 @@ export class DirDataSource implements DataSource {
   path(txSeq: bigint): string {
     return join(this.dir, `${txSeq}.bin`);
   }
+  /** Read into shared memory: the store's hash pool hashes it where it lies (no copy to the workers). */
   async fileData(txSeq: bigint, sizeBytes: bigint): Promise<Uint8Array | null> {
+    let fh: FileHandle;
     try {
-      const b = await readFile(this.path(txSeq));
-      return BigInt(b.length) === sizeBytes ? new Uint8Array(b.buffer, b.byteOffset, b.length) : null;
+      fh = await open(this.path(txSeq), 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
+    }
+    try {
+      const { size } = await fh.stat();
+      if (BigInt(size) !== sizeBytes) return null;
+      const out = new Uint8Array(new SharedArrayBuffer(size));
+      for (let done = 0; done < size; ) {
+        const { bytesRead } = await fh.read(out, done, Math.min(size - done, 16 << 20), done);
+        if (bytesRead === 0) return null; // shrunk while read: not the file the transaction names
+        done += bytesRead;
+      }
+      return out;
+    } finally {
+      await fh.close();
     }
   }
   async available(): Promise<ReadonlySet<bigint>> {

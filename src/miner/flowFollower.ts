@@ -251,29 +251,38 @@ export class FlowFollower {
     const data = await this.o.source.fileData(sub.txSeq, sub.sizeBytes);
     if (data === null) return false;
     const end = sub.startPos + sub.lengthSectors;
-    let roots: Map<bigint, LoadRootsView> | undefined;
-    let bad: string | null;
-    if (this.o.hashFile === undefined) bad = checkFileAgainstNodes(data, sub.sizeBytes, sub.nodes);
-    else if (BigInt(data.length) !== sub.sizeBytes) bad = `file is ${data.length} bytes, the transaction says ${sub.sizeBytes}`;
-    else {
-      // One hashing of the file: its node roots are checked here, its load roots go to the store.
-      const h = this.o.hashFile(data, sub.nodes.map((n) => n.height));
-      const i = sub.nodes.findIndex((n, k) => !equalBytes(n.root, h.nodeRoots[k]!));
-      bad = i < 0 ? null : `node ${i} (height ${sub.nodes[i]!.height}) root ${toHex(h.nodeRoots[i]!)} differs from the transaction's ${toHex(sub.nodes[i]!.root)}`;
-      if (sub.startPos % SECTORS_PER_LOAD_N === 0n) {
-        roots = new Map();
+    if (this.o.hashFile === undefined || BigInt(data.length) !== sub.sizeBytes) {
+      const bad = checkFileAgainstNodes(data, sub.sizeBytes, sub.nodes);
+      if (bad !== null) return this.rejectFile(sub, bad);
+      await this.o.store.writeSubmission(sub.startPos, end, data);
+    } else {
+      // One hashing of the file (on the hash pool), while the store writes it: its node roots are
+      // checked here, its load roots go to the store, which records nothing if the check fails.
+      const heights = sub.nodes.map((n) => n.height);
+      const checked = this.o.hashFile(data, heights).then((h) => {
+        const i = sub.nodes.findIndex((n, k) => !equalBytes(n.root, h.nodeRoots[k]!));
+        if (i >= 0) throw new FileRejected(`node ${i} (height ${sub.nodes[i]!.height}) root ${toHex(h.nodeRoots[i]!)} differs from the transaction's ${toHex(sub.nodes[i]!.root)}`);
+        if (sub.startPos % SECTORS_PER_LOAD_N !== 0n) return undefined;
+        const roots = new Map<bigint, LoadRootsView>();
         for (const [k, r] of h.loads) roots.set(sub.startPos / SECTORS_PER_LOAD_N + BigInt(k), r);
+        return roots;
+      });
+      try {
+        await this.o.store.writeSubmission(sub.startPos, end, data, checked);
+      } catch (e) {
+        if (e instanceof FileRejected) return this.rejectFile(sub, e.message);
+        throw e;
       }
     }
-    if (bad !== null) {
-      this.o.log.warn(`tx ${sub.txSeq}: local file rejected: ${bad}`);
-      return false;
-    }
-    await this.o.store.writeSubmission(sub.startPos, end, data, roots);
     // The store holds the data now: the imported copy goes (no second copy of the flow on disk).
     await this.o.source.remove?.(sub.txSeq);
     this.o.log.info(`tx ${sub.txSeq}: stored ${data.length} bytes at sectors [${sub.startPos}, ${end})`);
     return true;
+  }
+
+  private rejectFile(sub: FlowSubmissionView, reason: string): false {
+    this.o.log.warn(`tx ${sub.txSeq}: local file rejected: ${reason}`);
+    return false;
   }
 
   private inflight: Promise<number> | null = null;
@@ -353,3 +362,6 @@ export class FlowFollower {
     return stored;
   }
 }
+
+/** A file whose hash disagrees with its Submit event (the store records nothing of it). */
+class FileRejected extends Error {}

@@ -20,9 +20,10 @@ export interface MinerStore {
   /**
    * Stores a submission's file at `startSector` (last sector zero-padded) and its node padding up
    * to `endSector` as known zeros; `roots` (by flow load index, from hashing the file once) are
-   * used for the loads it completes instead of hashing them again.
+   * used for the loads it completes instead of hashing them again. A promise of them lets the
+   * store write while the file is hashed; when it rejects, nothing is recorded and it rejects.
    */
-  writeSubmission(startSector: bigint, endSector: bigint, data: Uint8Array, roots?: Map<bigint, LoadRootsView>): Promise<void>;
+  writeSubmission(startSector: bigint, endSector: bigint, data: Uint8Array, roots?: Map<bigint, LoadRootsView> | Promise<Map<bigint, LoadRootsView> | undefined>): Promise<void>;
   /**
    * Stores a whole load (262144 bytes) whose roots the caller has ALREADY checked against the
    * chain (the flow tree), without hashing it again: marks it complete, keeps its seal roots and
@@ -50,10 +51,10 @@ export interface MinerStore {
 }
 
 /**
- * Hashes a submitted file once (store/loadHash.ts `hashFile`, wasm): the root of each Submit node
+ * Hashes a submitted file once (store/loadHash.ts `hashFile`, wasm on every core): the root of each Submit node
  * (`heights` in order over the zero-padded file) and the roots of each whole load, by file-relative index.
  */
-export type FileHasher = (data: Uint8Array, heights: readonly number[]) => { nodeRoots: Bytes32[]; loads: Map<number, LoadRootsView> };
+export type FileHasher = (data: Uint8Array, heights: readonly number[]) => Promise<{ nodeRoots: Bytes32[]; loads: Map<number, LoadRootsView> }>;
 
 /** The flow's Merkle tree as the chain committed it (spec §6.1–6.3): built from Submit events and verified data. */
 export interface FlowTreePort {

@@ -55,7 +55,8 @@ import { equalBytes, toHex } from '../bytes.js';
 import type { LoadSource } from '../backend/backend.js';
 import { completeRoot, ZERO_HASHES } from '../core/merkle.js';
 import { LOAD_LEVEL, type LoadRoots } from '../core/flowTree.js';
-import { hashLoad } from './loadHash.js';
+import { hashLoad, rootsAt } from './loadHash.js';
+import { sharedHashPool, type HashPool } from './hashPool.js';
 import { PersistedFlowTree } from './persistedFlowTree.js';
 import { acquireDirLock } from './dirLock.js';
 import { RECORD_BYTES, RecordType, encodeRecord, isHeader, streamJournal, FORMAT_VERSION, FORMAT_V2, FORMAT_V1, type JournalRecord } from './journal.js';
@@ -79,6 +80,8 @@ export interface SealedStoreOptions {
   sealable?: (loadIndex: bigint) => boolean;
   /** Journal size that triggers a checkpoint (default 64 MiB). */
   checkpointBytes?: number;
+  /** Where stored data is hashed (default: the process's pool, one worker per core). */
+  hashPool?: HashPool;
 }
 
 export interface SealToCommit {
@@ -127,6 +130,7 @@ export class SealedStore {
   readonly #contexts: FileHandle;
   readonly #roots: FileHandle;
   readonly #reader: LoadReader;
+  readonly #hashPool: HashPool;
   readonly #unlock: () => void;
   /** The flow's Merkle tree, in `<dir>/tree/` (persistedFlowTree.ts); complete loads are recorded in it. */
   readonly flowTree: PersistedFlowTree;
@@ -151,6 +155,7 @@ export class SealedStore {
       contexts: FileHandle;
       roots: FileHandle;
       reader: LoadReader;
+      hashPool: HashPool;
       unlock: () => void;
       tree: PersistedFlowTree;
     }
@@ -168,6 +173,7 @@ export class SealedStore {
     this.#contexts = parts.contexts;
     this.#roots = parts.roots;
     this.#reader = parts.reader;
+    this.#hashPool = parts.hashPool;
     this.#unlock = parts.unlock;
   }
 
@@ -262,6 +268,7 @@ export class SealedStore {
         contexts,
         roots,
         reader,
+        hashPool: opts.hashPool ?? sharedHashPool(),
         unlock,
         tree,
       });
@@ -289,18 +296,25 @@ export class SealedStore {
     return this.#serial(async () => {
       const runs = this.#table.unknownRuns(startSector, end);
       if (runs.length === 0) return;
+      // Whole loads none of whose bytes are known yet are hashed from `data` itself (no read back),
+      // on the hash pool while the data is written here.
+      const firstLoad = (startSector + SECTORS_PER_LOAD_N - 1n) / SECTORS_PER_LOAD_N;
+      const endLoad = end / SECTORS_PER_LOAD_N;
+      const off = (L: bigint): number => Number(L * SECTORS_PER_LOAD_N - startSector) * BYTES_PER_SECTOR;
+      const hashing = endLoad > firstLoad ? this.#hashPool.hashLoads(data.subarray(off(firstLoad), off(endLoad)), firstLoad === 0n) : null;
+      hashing?.catch(() => undefined); // awaited below; a failure while writing must not go unhandled
       for (const [from, to] of runs) {
         const bytes = data.subarray(Number(from - startSector) * BYTES_PER_SECTOR, Number(to - startSector) * BYTES_PER_SECTOR);
         await writeAll(this.#raw, bytes, Number(from) * BYTES_PER_SECTOR);
       }
       await this.#raw.datasync();
-      // Whole loads of `data` are hashed from `data` itself (no read back).
       const given = new Map<bigint, LoadRoots>();
-      const firstLoad = (startSector + SECTORS_PER_LOAD_N - 1n) / SECTORS_PER_LOAD_N;
-      for (let L = firstLoad; (L + 1n) * SECTORS_PER_LOAD_N <= end; L++) {
-        if (this.#table.knownCount(Number(L)) !== 0) continue; // other bytes of it may already be known
-        const off = Number(L * SECTORS_PER_LOAD_N - startSector) * BYTES_PER_SECTOR;
-        given.set(L, hashLoad(L, data.subarray(off, off + BYTES_PER_LOAD)));
+      if (hashing !== null) {
+        const out = await hashing.catch((e: unknown) => {
+          throw new BeforeRecord(e);
+        });
+        for (let L = firstLoad; L < endLoad; L++)
+          if (this.#table.knownCount(Number(L)) === 0) given.set(L, rootsAt(out, Number(L - firstLoad))); // other bytes of it may already be known
       }
       await this.#markKnown(runs, RecordType.KNOWN, given);
     });
@@ -311,13 +325,18 @@ export class SealedStore {
    * sectors [start + ⌈size/256⌉, endSector) as known zeros (the node padding), in one durable
    * step. `roots` (by flow load index, e.g. from loadHash.ts hashFile, which checked the file
    * against the Submit nodes) are used for loads it completes instead of hashing them again.
+   * They may still be on their way (a promise): the data is written and fdatasync'ed meanwhile,
+   * and nothing is recorded when the promise rejects (e.g. the file failed its check), so the
+   * written bytes stay unknown, never exposed, and are overwritten by the next write there.
    */
-  writeSubmission(startSector: bigint, endSector: bigint, data: Uint8Array, roots?: Map<bigint, LoadRoots>): Promise<void> {
+  writeSubmission(startSector: bigint, endSector: bigint, data: Uint8Array, roots?: Map<bigint, LoadRoots> | Promise<Map<bigint, LoadRoots> | undefined>): Promise<void> {
     const sectors = BigInt(Math.ceil(data.length / BYTES_PER_SECTOR));
     checkSector(startSector);
     checkSector(endSector);
     if (data.length === 0 || startSector + sectors > endSector) throw new RangeError(`writeSubmission: ${data.length} bytes do not fit sectors [${startSector}, ${endSector})`);
     const dataEnd = startSector + sectors;
+    const rootsReady = Promise.resolve(roots);
+    rootsReady.catch(() => undefined); // awaited after the writes; a rejection meanwhile is not unhandled
     return this.#serial(async () => {
       const runs = this.#table.unknownRuns(startSector, dataEnd);
       const full = Math.floor(data.length / BYTES_PER_SECTOR);
@@ -334,6 +353,9 @@ export class SealedStore {
         }
       }
       if (runs.length > 0) await this.#raw.datasync();
+      const given = await rootsReady.catch((e: unknown) => {
+        throw new BeforeRecord(e);
+      });
       const zeros = this.#table.unknownRuns(dataEnd, endSector);
       const records: JournalRecord[] = [
         ...runs.map(([a, b]) => ({ type: RecordType.KNOWN, a, b, digest: null })),
@@ -344,7 +366,7 @@ export class SealedStore {
       const completed: bigint[] = [];
       for (const [a, b] of runs) completed.push(...this.#table.markKnown(a, b, false));
       for (const [a, b] of zeros) completed.push(...this.#table.markKnown(a, b, true));
-      await this.#persistRoots(completed, roots);
+      await this.#persistRoots(completed, given);
     });
   }
 
@@ -667,6 +689,7 @@ export class SealedStore {
         await fn();
         if (this.#journalBytes >= this.#checkpointBytes) await this.#checkpoint(this.#epoch);
       } catch (e) {
+        if (e instanceof BeforeRecord) throw e.error; // raw bytes at unknown sectors at most: memory and disk agree
         if (e instanceof RangeError || e instanceof MinerError) throw e; // refused before any write
         // An I/O error mid-sequence: memory may disagree with disk, and the journal on disk is the truth.
         this.#failed = e;
@@ -771,6 +794,18 @@ export class SealedStore {
     await writeAll(this.#journal, buf, this.#journalBytes);
     await this.#journal.datasync();
     this.#journalBytes += buf.length;
+  }
+}
+
+/**
+ * A failure after raw bytes were written but before any record vouches for them (the hashing
+ * failed, or the file failed its check): those bytes stay unknown, so the store is still sound and
+ * takes further writes; the caller gets `error` itself.
+ */
+class BeforeRecord {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
   }
 }
 

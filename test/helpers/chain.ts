@@ -122,7 +122,8 @@ export class MemoryStore implements MinerStore {
       if (this.isLoadComplete(l) && (l + 1n) * 1024n <= this.flowTree.length()) await this.flowTree.recordLoad(l, this.loadRoot(l)!, this.sealRoots(l)!);
     }
   }
-  async writeSubmission(start: bigint, end: bigint, data: Uint8Array): Promise<void> {
+  async writeSubmission(start: bigint, end: bigint, data: Uint8Array, roots?: Map<bigint, LoadRootsView> | Promise<Map<bigint, LoadRootsView> | undefined>): Promise<void> {
+    await roots; // as SealedStore: roots still being checked that reject mean nothing is stored
     const sectors = BigInt(Math.ceil(data.length / 256));
     const padded = new Uint8Array(Number(sectors) * 256);
     padded.set(data);

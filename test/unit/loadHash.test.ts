@@ -39,7 +39,7 @@ test('hashFile: node roots equal the TypeScript file check, load roots equal has
   for (const size of [1, 5000, 262144, 3 * 262144 + 777, 5 * 262144]) {
     const data = randomBytes(size);
     const heights = splitNodes(paddedChunks(size));
-    const got = hashFile(data, heights);
+    const got = await hashFile(data, heights);
     const want = nodeRootsFor(data, heights);
     assert.deepEqual(got.nodeRoots.map(toHex), want.map(toHex), `size ${size}`);
     const padded = new Uint8Array(Math.max(1, Math.ceil(size / 262144)) * 262144);
