@@ -49,6 +49,11 @@ export interface LoadReaderOptions {
   inflight?: number;
   /** Largest single read in bytes (default one load, 256 KiB). */
   maxReadBytes?: number;
+  /**
+   * Called when a read ends before `length` bytes (the file ends inside it; the rest reads as
+   * zeros): the caller decides whether that tail held data (a truncated file) or was never written.
+   */
+  onShortRead?: (position: number, got: number, length: number) => void;
 }
 
 export class LoadReader {
@@ -67,9 +72,11 @@ export class LoadReader {
   /** Highest number of reads seen in flight at once (for tests and the bench). */
   peakInflight = 0;
   #closed = false;
+  readonly #onShortRead: LoadReaderOptions['onShortRead'];
 
-  private constructor(path: string, fd: number, direct: boolean, inflight: number, maxReadBytes: number) {
+  private constructor(path: string, fd: number, direct: boolean, inflight: number, maxReadBytes: number, onShortRead?: LoadReaderOptions['onShortRead']) {
     this.path = path;
+    this.#onShortRead = onShortRead;
     this.#fd = fd;
     this.#direct = direct;
     this.inflight = inflight;
@@ -111,7 +118,7 @@ export class LoadReader {
         throw openError(path, e);
       }
     }
-    return new LoadReader(path, fd, direct, inflight, maxReadBytes);
+    return new LoadReader(path, fd, direct, inflight, maxReadBytes, opts.onShortRead);
   }
 
   /** True while reads bypass the page cache. */
@@ -198,7 +205,10 @@ export class LoadReader {
       throw new MinerError('STORE_ERROR', `${this.path}: read of ${length} bytes at ${position} failed (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
     }
     this.#checkedDirect = true;
-    if (n < length) buf.fill(0, n, length);
+    if (n < length) {
+      buf.fill(0, n, length);
+      this.#onShortRead?.(position, n, length);
+    }
     metrics?.recordRead(length, Number(process.hrtime.bigint() - t0) / 1e9);
     return buf;
   }

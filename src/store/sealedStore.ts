@@ -94,6 +94,11 @@ export interface LoadSourceOptions {
   /** Loads outside the current mining range/shard can be hidden from the miner. */
   minable?: (loadIndex: bigint) => boolean;
   metrics?: ReadMetrics;
+  /**
+   * Called when a read of load L found sealed seals missing from sealed.bin (the file ends before
+   * them: truncated), so the store's check can look at L now (store/scrub.ts Scrubber.suspect).
+   */
+  onDamagedRead?: (loadIndex: bigint, why: string) => void;
 }
 
 /**
@@ -140,6 +145,8 @@ export class SealedStore {
   #closed = false;
   /** Loads forgotten since open: a change tells a reader that loads it saw complete may be missing again. */
   #forgets = 0;
+  /** Where reads that found sealed bytes missing are reported (the load source's `onDamagedRead`). */
+  #onDamagedRead: ((loadIndex: bigint, why: string) => void) | null = null;
 
   private constructor(
     dir: string,
@@ -256,7 +263,15 @@ export class SealedStore {
       if (v1) await contexts.datasync();
       fsyncDir(dir);
       tree = await PersistedFlowTree.open(join(dir, 'tree'));
-      reader = LoadReader.open(join(dir, 'sealed.bin'), { inflight: opts.readInflight ?? DEFAULT_INFLIGHT, direct: opts.direct ?? 'auto' });
+      // The store is assigned below; a short read can only happen once reads start, after open.
+      let self: SealedStore | null = null;
+      reader = LoadReader.open(join(dir, 'sealed.bin'), {
+        inflight: opts.readInflight ?? DEFAULT_INFLIGHT,
+        direct: opts.direct ?? 'auto',
+        onShortRead: (position, got, length) => {
+          if (self !== null) self.#shortRead(position, got, length);
+        },
+      });
       const store = new SealedStore(dir, Uint8Array.from(opts.minerId), {
         table,
         journal,
@@ -272,6 +287,7 @@ export class SealedStore {
         unlock,
         tree,
       });
+      self = store;
       await store.#persistRoots([...completed].sort((a, b) => a - b).map(BigInt));
       // A format-1 store, or a journal whose records the checkpoint already holds: start a fresh epoch.
       if (v1 || !apply) await store.#checkpoint(v1 ? 0n : checkpoint!.epoch);
@@ -633,6 +649,7 @@ export class SealedStore {
    */
   loadSource(opts: LoadSourceOptions = {}): StoreLoadSource {
     const { minable, metrics } = opts;
+    if (opts.onDamagedRead !== undefined) this.#onDamagedRead = opts.onDamagedRead;
     return {
       availability: (loadIndex: bigint): bigint => {
         if (minable !== undefined && !minable(loadIndex)) return 0n;
@@ -674,6 +691,24 @@ export class SealedStore {
     await this.flowTree.close();
     for (const h of [this.#journal, this.#raw, this.#sealed, this.#contexts, this.#roots]) await h.close();
     this.#unlock();
+  }
+
+  /**
+   * A read of sealed.bin [position, position + length) got only `got` bytes: the seals from there
+   * on read as zeros. Only sealed seals (a SEALED record vouches that their bytes were written and
+   * synced) are damage; the unsealed tail of the last load is simply not written yet. Only
+   * whole-load reads (the miner's) are reported: single seals are read by the scrub and the hit
+   * gate, which judge the bytes themselves.
+   */
+  #shortRead(position: number, got: number, length: number): void {
+    const hook = this.#onDamagedRead;
+    if (hook === null || length !== BYTES_PER_LOAD) return;
+    const from = Math.floor((position + got) / BYTES_PER_SEAL);
+    const to = (position + length) / BYTES_PER_SEAL;
+    const L = Math.floor(position / BYTES_PER_LOAD);
+    let missing = 0n;
+    for (let k = from; k < to; k++) missing |= 1n << BigInt(k - L * SEALS_PER_LOAD);
+    if ((this.sealedMask(BigInt(L)) & missing) !== 0n) hook(BigInt(L), `sealed.bin ends inside load ${L}: its sealed seals read as zeros (truncated)`);
   }
 
   #checkOpen(): void {

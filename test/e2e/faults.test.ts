@@ -4,7 +4,9 @@
  * - a GPU lost while mining: mining goes on on the CPU (accepted answers after the loss), one log
  *   line, zg_miner_info names the CPU backend;
  * - a fatal loop error: the miner stops by itself and `runUntilStopped` (the mine command's wait)
- *   throws MINING_STOPPED, so the process exits non-zero (it exited 0).
+ *   throws MINING_STOPPED, so the process exits non-zero (it exited 0);
+ * - raw data damaged on disk (issue 9 item 6): the scrub forgets the load (not resealed from the
+ *   damaged bytes), the follower asks for its transaction again, and the imported file brings it back.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { startTestChain, advanceEpoch, writeMinerConfig, type TestChain } from '../helpers/chain.js';
 import { alive, killAll, startCli } from '../helpers/cliProcess.js';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { FlowFollower } from '../../src/miner/flowFollower.js';
 import { SealedStore } from '../../src/store/sealedStore.js';
 import { bindMinerChain } from '../../src/chain/minerChain.js';
@@ -31,7 +33,7 @@ import { log as processLog } from '../../src/log/logger.js';
 
 let chain: TestChain;
 let dir: string;
-const files: { txSeq: bigint; data: Uint8Array }[] = [];
+const files: { txSeq: bigint; startPos: bigint; data: Uint8Array }[] = [];
 
 before(async () => {
   chain = await startTestChain();
@@ -39,7 +41,7 @@ before(async () => {
   for (let i = 0; i < 3; i++) {
     const data = randomBytes(262144);
     const sub = await chain.uploadLoad(data);
-    files.push({ txSeq: sub.txSeq, data });
+    files.push({ txSeq: sub.txSeq, startPos: sub.startPos, data });
   }
   await advanceEpoch(chain);
 }, { timeout: 120_000 });
@@ -80,6 +82,8 @@ function recordingLog(lines: string[]): Logger {
       if (prop === 'info' || prop === 'warn') return keep;
       if (prop === 'debug') return () => {};
       if (prop === 'repeated') return (_w: string, _y: string, d: string) => keep(d);
+      // /status reads the logger's recent warnings, a private field: it must run on the logger itself.
+      if (prop === 'recentWarnings') return () => target.recentWarnings();
       return Reflect.get(target, prop, recv) as unknown;
     },
   });
@@ -261,3 +265,56 @@ test('flow follower: a garbled follower.json is rebuilt from the chain with one 
     await store.close();
   }
 });
+
+test('mine: a load whose raw data is damaged is forgotten by the scrub (one warning naming its tx), not mined or sealed; the imported file brings it back and it is sealed again', { timeout: 180_000 }, async () => {
+  const data = join(dir, 'forget');
+  const lines: string[] = [];
+  const service = await startMiningService({
+    config: await config(data),
+    backend: 'cpu',
+    threads: 1,
+    metricsAddress: '127.0.0.1:0',
+    flowStartBlock: chain.deployment.flowDeployBlock,
+    syncSeconds: 1,
+    log: recordingLog(lines),
+  });
+  const base = service.metricsUrl.replace(/\/metrics$/, '');
+  const store = async (): Promise<{ sealedLoads: string; completeLoads: string; forgottenLoads: string }> =>
+    (JSON.parse(await statusText(base)) as { store: { sealedLoads: string; completeLoads: string; forgottenLoads: string } }).store;
+  const until = async (what: string, ok: () => Promise<boolean> | boolean): Promise<void> => {
+    for (const t0 = Date.now(); !(await ok()); await new Promise((r) => setTimeout(r, 200)))
+      if (Date.now() - t0 > 60_000) assert.fail(`${what} did not happen:\n${lines.slice(-30).join('\n')}`);
+  };
+  try {
+    // The placeholder load and the three uploads, all sealed.
+    await until('sealing every load', async () => (await store()).sealedLoads === '4');
+    const f = files[1]!;
+    const L = f.startPos / 1024n;
+    const fd = openSync(join(data, 'store', 'raw.bin'), 'r+');
+    writeSync(fd, new Uint8Array([0x5a, 0xa5]), 0, 2, Number(L) * 262144 + 12345);
+    closeSync(fd);
+    await until('forgetting the damaged load', async () => (await store()).forgottenLoads === '1');
+    const warned = lines.filter((l) => l.startsWith(`store: load ${L}:`));
+    assert.deepEqual(warned, [`store: load ${L}: its raw data does not hash to the flow's load root; its data is in tx ${f.txSeq} (forgotten: not served, sealed or mined until the data comes back: zg-miner import --tx ${f.txSeq} FILE, or a peer)`]);
+    const s = await store();
+    assert.equal(s.completeLoads, '3');
+    assert.equal(s.sealedLoads, '3', 'its seals are retracted and the damaged bytes are not sealed again');
+    assert.match(await (await fetch(service.metricsUrl)).text(), /^zg_miner_store_forgotten_loads 1$/m);
+    await until('the follower asking for the tx again', () => lines.some((l) => l.startsWith(`tx ${f.txSeq}: its data in load ${L} was forgotten`)));
+    // What `zg-miner import --tx` does: the file goes into the data dir, where the follower finds it.
+    await new DirDataSource(join(data, 'files')).put(f.txSeq, f.data);
+    await until('sealing the load again', async () => (await store()).sealedLoads === '4');
+    assert.equal((await store()).forgottenLoads, '0');
+    assert.match(await (await fetch(service.metricsUrl)).text(), /^zg_miner_store_damaged_loads_total\{kind="raw"\} 1$/m);
+    assert.equal(service.miner.failure, null);
+  } finally {
+    await service.stop();
+  }
+});
+
+async function statusText(base: string): Promise<string> {
+  const r = await fetch(`${base}/status`);
+  const t = await r.text();
+  if (r.status !== 200 || !t.startsWith('{')) throw new Error(`/status ${r.status}: ${t}`);
+  return t;
+}

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, writeSync, closeSync, rmSync, writeFileSync, readFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, openSync, writeSync, closeSync, rmSync, writeFileSync, readFileSync, cpSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SealedStore } from '../../src/store/sealedStore.js';
@@ -240,6 +240,50 @@ test('scrub: a suspected load (a hit on it failed) is checked before the walk, q
     assert.equal((await scrubber.scrubNext())!.load, 0n, 'then the walk');
     assert.equal(scrubber.suspect(3n), true, 'checked: a later failure queues it again');
     await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loader: a read that finds sealed seals cut off (truncated sealed.bin) reports the load; an unsealed tail does not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zg-forget-short-'));
+  try {
+    const { store } = await flowStore(dir);
+    truncateSync(join(dir, 'sealed.bin'), 2 * BYTES_PER_LOAD + 10 * 4096);
+    const reported: bigint[] = [];
+    const lines: string[] = [];
+    const scrubber = new Scrubber({ store, minerId: MINER, log: { warn: (l) => lines.push(l) } });
+    const source = store.loadSource({
+      onDamagedRead: (L) => {
+        reported.push(L);
+        scrubber.suspect(L);
+      },
+    });
+    await source.read(1n);
+    assert.deepEqual(reported, [], 'load 1 is whole');
+    await source.read(2n);
+    assert.deepEqual(reported, [2n], 'seals 10..63 of load 2 read as zeros');
+    await store.readSealedSeal(2n, 40);
+    assert.deepEqual(reported, [2n], 'single-seal reads (the scrub, the gate) judge the bytes themselves');
+    // The suspect is checked first: the cut-off seals are retracted (the sealer seals them again).
+    const c = (await scrubber.scrubNext())!;
+    assert.equal(c.load, 2n);
+    assert.equal(store.sealedMask(2n), (1n << 10n) - 1n);
+    await source.read(2n);
+    assert.deepEqual(reported, [2n], 'after the retraction the zeros are not sealed bytes any more');
+    await store.close();
+
+    // A store whose last load is sealed in part: sealed.bin ends where its sealed seals end.
+    const dir2 = mkdtempSync(join(tmpdir(), 'zg-forget-tail-'));
+    const s2 = await SealedStore.open(dir2, { minerId: MINER });
+    await s2.writeFlowData(1024n, xorshiftStream(8)(BYTES_PER_LOAD));
+    const raw = await s2.readRawLoad(1n);
+    await s2.commitSealed(1n, Array.from({ length: 10 }, (_, i) => ({ sealIndex: i, sealed: seal(raw.subarray(i * 4096, (i + 1) * 4096), MINER, CTX, 1024n + BigInt(i * 16)), contextDigest: CTX })));
+    const seen: bigint[] = [];
+    await s2.loadSource({ onDamagedRead: (L) => seen.push(L) }).read(1n);
+    assert.deepEqual(seen, [], 'no false alarm for seals never written');
+    await s2.close();
+    rmSync(dir2, { recursive: true, force: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

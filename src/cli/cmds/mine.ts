@@ -196,7 +196,14 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       follower,
       ...(peers.sync !== null ? { sync: peers.sync } : {}),
       sealer,
-      loadSource: store.loadSource({ metrics, minable: holds }),
+      loadSource: store.loadSource({
+        metrics,
+        minable: holds,
+        // A load whose sealed bytes are missing (a truncated sealed.bin) is checked now, with one warning.
+        onDamagedRead: (L, why) => {
+          if (scrub.scrubber.suspect(L)) log.warn(`store: ${why}; load ${L} queued for the store check`);
+        },
+      }),
       ...(o.onSubmission ? { onSubmission: o.onSubmission } : {}),
       // The temperature guard holds a GPU search only; a CPU backend is not the hot card.
       ...(backend.info.kind === 'gpu' ? { guard: health } : {}),
