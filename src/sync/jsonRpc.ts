@@ -47,11 +47,15 @@ export class RawJson {
  * answers must be JSON, `json` is sent instead.
  */
 export class RawBinary {
-  readonly bytes: Uint8Array;
+  /** The body, in pieces written back to back (several loads without a copy into one buffer). */
+  readonly parts: readonly Uint8Array[];
   readonly #json: () => RawJson;
-  constructor(bytes: Uint8Array, json: () => RawJson) {
-    this.bytes = bytes;
+  constructor(parts: Uint8Array | readonly Uint8Array[], json: () => RawJson) {
+    this.parts = parts instanceof Uint8Array ? [parts] : parts;
     this.#json = json;
+  }
+  get length(): number {
+    return this.parts.reduce((a, p) => a + p.length, 0);
   }
   /** The same result as JSON (built only when needed). */
   json(): RawJson {

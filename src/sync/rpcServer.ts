@@ -162,8 +162,12 @@ export async function startRpcServer(o: RpcServerOptions): Promise<RpcServer> {
     const a = await answer(parsed, o, true);
     if (a === null) res.writeHead(204).end();
     else if (a instanceof RawBinary) {
-      res.writeHead(200, { 'content-type': BINARY_CONTENT_TYPE, 'content-length': a.bytes.length });
-      res.end(a.bytes);
+      res.writeHead(200, { 'content-type': BINARY_CONTENT_TYPE, 'content-length': a.length });
+      // Corked: the pieces leave in one writev, not one segment each (Nagle and delayed ACKs).
+      res.cork();
+      for (const part of a.parts) res.write(part);
+      res.end();
+      res.uncork();
     } else send(res, 200, typeof a === 'string' ? [a] : a);
   };
   const server = createServer((req, res) => {

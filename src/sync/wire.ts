@@ -181,13 +181,16 @@ function parseBase64Arrays(method: string, body: Buffer, at: number): Uint8Array
 }
 
 /**
- * A `zgs_getDataByNodeIndex` answer as received: a binary body is one whole load (anything else
- * is garbage), a JSON one goes through decodeDataAnswer.
+ * A `zgs_getDataByNodeIndex` answer as received: a binary body is 1 to `maxLoads` whole loads
+ * back to back (anything else is garbage), returned one piece per load; a JSON one goes through
+ * decodeDataAnswer.
  */
-export function decodeLoadAnswer(method: string, a: RawAnswer, loadBytes: number): Uint8Array[] | null {
+export function decodeLoadAnswer(method: string, a: RawAnswer, loadBytes: number, maxLoads = 1): Uint8Array[] | null {
   if (!a.binary) return decodeDataAnswer(method, a.body);
-  if (a.body.length !== loadBytes) throw new PeerError('garbage', `${method}: a binary answer of ${a.body.length} bytes, expected ${loadBytes}`);
-  return [new Uint8Array(a.body.buffer, a.body.byteOffset, a.body.length)];
+  const n = a.body.length / loadBytes;
+  if (!(Number.isInteger(n) && n >= 1 && n <= maxLoads))
+    throw new PeerError('garbage', `${method}: a binary answer of ${a.body.length} bytes, expected ${maxLoads === 1 ? loadBytes : `1 to ${maxLoads} × ${loadBytes}`}`);
+  return Array.from({ length: n }, (_, i) => new Uint8Array(a.body.buffer, a.body.byteOffset + i * loadBytes, loadBytes));
 }
 
 /** A `Segment` (base64 string) → bytes; null stays null. */

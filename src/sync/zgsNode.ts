@@ -25,6 +25,8 @@ import type { TxIndex, TxRecord } from './txIndex.js';
 import { decodeSegment, encodeBase64Arrays, encodeByteArrays, encodeSegment } from './wire.js';
 
 const LOAD = SECTORS_PER_LOAD_N;
+/** Most loads one binary zgs_getDataByNodeIndex answer carries (4 MiB). */
+export const MAX_BINARY_LOADS = 16;
 
 /** The flow tree as this node knows it (a read-only view of miner/ports.ts FlowTreePort). */
 export interface FlowTreeReader {
@@ -382,17 +384,27 @@ export class ZgsNode {
   /**
    * Known pieces of load L (one whole load when complete), or null when none is stored. Encoding
    * (zg-miner extensions, a node has neither): nothing = byte numbers; "base64" = base64 strings;
-   * "binary" = a complete load as the raw HTTP body (pieces of an incomplete one as base64).
+   * "binary" = a complete load as the raw HTTP body (pieces of an incomplete one as base64), with
+   * an optional count: L and the complete loads held right after it, up to count, back to back
+   * (in a JSON-RPC batch, where a body cannot be raw, L alone as base64).
    */
-  private async dataByNodeIndex(loadV: unknown, encV: unknown): Promise<RawJson | RawBinary | null> {
+  private async dataByNodeIndex(loadV: unknown, encV: unknown, countV: unknown): Promise<RawJson | RawBinary | null> {
     const load = uintParam(loadV, 'loadIndex', 1n << 40n);
     if (encV !== undefined && encV !== 'base64' && encV !== 'binary') throw invalidParams(`encoding: expected "binary", "base64" or nothing, got ${describe(encV)}`);
+    if (countV !== undefined && encV !== 'binary') throw invalidParams('count: only with the "binary" encoding');
+    const count = countV === undefined ? 1 : Number(uintParam(countV, 'count', BigInt(MAX_BINARY_LOADS)));
+    if (count < 1) throw invalidParams('count: at least 1');
     if (!this.holds(load)) return null;
     const start = load * LOAD;
     let pieces: Uint8Array[];
     if (this.o.store.isLoadComplete(load)) {
       const whole = await this.o.store.readRawLoad(load);
-      if (encV === 'binary') return new RawBinary(whole, () => new RawJson(encodeBase64Arrays([whole])));
+      if (encV === 'binary') {
+        // Raw bytes of L and of the complete loads held right after it, up to `count` (one round trip for several).
+        const parts = [whole];
+        for (let l = load + 1n; parts.length < count && this.holds(l) && this.o.store.isLoadComplete(l); l++) parts.push(await this.o.store.readRawLoad(l));
+        return new RawBinary(parts, () => new RawJson(encodeBase64Arrays([whole])));
+      }
       pieces = [whole];
     } else {
       // Like the node: each known run without offsets (spec: only complete loads are usable).
@@ -445,7 +457,7 @@ export class ZgsNode {
       zgs_downloadSegmentWithProof: (p) => this.downloadWithProof(this.byRoot(hashParam(p[0], 'dataRoot')), p[1]),
       zgs_downloadSegmentWithProofByTxSeq: (p) => this.downloadWithProof(this.txBySeq(p[0]), p[1]),
       zgs_getSectorProof: (p) => this.sectorProof(p[0], p[1]),
-      zgs_getDataByNodeIndex: (p) => this.dataByNodeIndex(p[0], p[1]),
+      zgs_getDataByNodeIndex: (p) => this.dataByNodeIndex(p[0], p[1], p[2]),
       zgs_getHashAtNodeIndex: async (p) => {
         const load = uintParam(p[0], 'loadIndex', 1n << 40n);
         if ((load + 1n) * LOAD > o.tree.length()) return null;

@@ -161,6 +161,11 @@ test('wire: load data as byte numbers and as base64 round-trips; garbage is refu
   // Raw bytes: exactly one load, or garbage.
   assert.deepEqual(decodeLoadAnswer('m', { body: Buffer.from(load), binary: true }, 262144)?.map((p) => Buffer.from(p)), [Buffer.from(load)]);
   assert.throws(() => decodeLoadAnswer('m', { body: Buffer.from(tail), binary: true }, 262144), (e: unknown) => e instanceof PeerError && e.reason === 'garbage');
+  // A run of loads back to back: one piece each, at most the count asked.
+  const run = Buffer.concat([Buffer.from(load), Buffer.from(load).reverse()]);
+  assert.deepEqual(decodeLoadAnswer('m', { body: run, binary: true }, 262144, 4)?.map((p) => Buffer.from(p)), [Buffer.from(load), Buffer.from(load).reverse()]);
+  for (const [body, max] of [[run, 1], [Buffer.concat([run, Buffer.from(tail)]), 4], [Buffer.alloc(0), 4]] as const)
+    assert.throws(() => decodeLoadAnswer('m', { body, binary: true }, 262144, max), (e: unknown) => e instanceof PeerError && e.reason === 'garbage');
   assert.equal(decodeLoadAnswer('m', { body: wrap('null'), binary: false }, 262144), null);
   for (const bad of ['[[1,2,256]]', '[[1,,2]]', '[[1,2]', '[["AAA*"]]', '[["Q==="]]', '[["AAA=AAAA"]]', '[["-_-_"]]', '[["QQ=="', '[["QQ==",]]', '[["QQ==" "QQ=="]]', '[["A\\AA"]]', '[[1,-2]]', '[[1,2]]x', '["QQ=="]x', '{"a":1}'])
     assert.throws(() => decodeDataAnswer('m', wrap(bad)), (e: unknown) => e instanceof PeerError && e.reason === 'garbage', bad);

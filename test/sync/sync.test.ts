@@ -65,6 +65,22 @@ test('sync: a fresh miner (events only) syncs every complete load from a zg-mine
     for (const l of loads) if ((await treeReader(flow.eventsOnly).node(10, l)) === null) unknown.push(l);
     assert.ok(unknown.length >= 4, 'the events leave some load roots unknown');
 
+    // Runs of loads as raw bytes: L and the complete loads after it, up to the count; the count is bounded.
+    const c = new RpcClient(server.url);
+    try {
+      const last = loads[loads.length - 1]!;
+      for (const [from, count, want] of [[0n, 3, 3], [last - 1n, 4, 2], [last, 1, 1]] as const) {
+        const a = await c.callAnswer('zgs_getDataByNodeIndex', [from, 'binary', count]);
+        assert.equal(a.binary, true);
+        const at = Number(from) * BYTES_PER_LOAD;
+        assert.ok(a.body.equals(Buffer.from(flow.bytes.subarray(at, at + want * BYTES_PER_LOAD))), `loads ${from}+${count}`);
+      }
+      await assert.rejects(c.call('zgs_getDataByNodeIndex', [0, 'binary', 17]), (e: unknown) => e instanceof PeerError && e.code === -32602);
+      await assert.rejects(c.call('zgs_getDataByNodeIndex', [0, 'base64', 2]), (e: unknown) => e instanceof PeerError && e.code === -32602);
+    } finally {
+      c.close();
+    }
+
     const a = await syncer(flow, [server.url]);
     assert.equal(await a.sync.step(), loads.length);
     assertStoredLoads(flow, a.store, loads);
@@ -165,8 +181,9 @@ async function tamperingProxy(target: string, mode: Mode): Promise<{ url: string
         let bytes = a.bytes;
         if ((mode === 'flip' || mode === 'base64-flip' || mode === 'numbers-only-flip') && call.method === 'zgs_getDataByNodeIndex') {
           if (a.type === 'application/octet-stream') {
+            // Every load of the answer (a run of several comes back to back).
             bytes = Buffer.from(bytes);
-            bytes[5000]! ^= 1;
+            for (let o = 5000; o < bytes.length; o += BYTES_PER_LOAD) bytes[o]! ^= 1;
           } else {
             // Change one byte of the load (in either text encoding) somewhere in the middle.
             let text = bytes.toString();
