@@ -67,6 +67,8 @@ import { DEFAULT_INFLIGHT, LoadReader, type ReadMetrics } from './loader.js';
 
 const ROOT_BYTES = 32;
 const ROOTS_PER_LOAD_BYTES = SEALS_PER_LOAD * ROOT_BYTES;
+/** Loads read back and hashed at once when a write completes loads whose roots were not given (16 MiB). */
+const REHASH_WINDOW = 64;
 /** Journal size that triggers a checkpoint (64 MiB = 1 M records: an open replays at most that). */
 const DEFAULT_CHECKPOINT_BYTES = 64 << 20;
 
@@ -801,6 +803,17 @@ export class SealedStore {
     const treeLength = this.flowTree.length();
     const recorded: bigint[] = [];
     const tree: { loadIndex: bigint; loadRoot: Uint8Array }[] = [];
+    // Loads completed without their roots at hand (by several writes, or found on open) are read
+    // back and hashed on the pool, a window of them at a time: every core, bounded memory.
+    const need = loads.filter((L) => given?.get(L) === undefined && !(this.#table.isZeroLoad(Number(L)) && L !== 0n));
+    const hashed = new Map<bigint, LoadRoots>();
+    for (let i = 0; i < need.length; i += REHASH_WINDOW) {
+      const part = need.slice(i, i + REHASH_WINDOW);
+      const raws: Uint8Array[] = [];
+      for (const L of part) raws.push(await this.#readRawLoad(L));
+      const roots = await Promise.all(part.map((L, k) => this.#hashPool.hashLoads(raws[k]!, L === 0n)));
+      part.forEach((L, k) => hashed.set(L, rootsAt(roots[k]!, 0)));
+    }
     let run: Uint8Array[][] = [];
     let runStart = 0n;
     const flushRun = async (): Promise<void> => {
@@ -817,7 +830,7 @@ export class SealedStore {
         if (inTree) tree.push({ loadIndex: L, loadRoot: ZERO_HASHES[LOAD_LEVEL]! });
         continue;
       }
-      const roots = given?.get(L) ?? hashLoad(L, await this.#readRawLoad(L));
+      const roots = given?.get(L) ?? hashed.get(L)!;
       // Consecutive loads' roots go out in one write.
       if (run.length > 0 && L !== runStart + BigInt(run.length)) await flushRun();
       if (run.length === 0) runStart = L;
