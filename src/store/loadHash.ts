@@ -29,6 +29,17 @@ export function sectorLeaves(data: Uint8Array): Uint8Array {
   return leaves;
 }
 
+/**
+ * The roots of consecutive whole loads `firstLoad`, `firstLoad + 1`, … of `data`, hashed on the
+ * worker pool (peer sync hashes a run of received loads off its event loop). `data` must not change
+ * until the promise settles.
+ */
+export async function hashLoadsOnPool(firstLoad: bigint, data: Uint8Array, pool: HashPool = sharedHashPool()): Promise<LoadRoots[]> {
+  if (firstLoad < 0n) throw new RangeError(`hashLoadsOnPool: loadIndex ${firstLoad} is negative`);
+  const out = await pool.hashLoads(data, firstLoad === 0n);
+  return Array.from({ length: data.length / BYTES_PER_LOAD }, (_, k) => rootsAt(out, k));
+}
+
 /** LoadRoots from hashLoad's output layout (copies: a root outlives the buffer it came in). */
 export function rootsAt(out: Uint8Array, k: number): LoadRoots {
   const base = k * HASH_LOAD_OUT;
