@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { MinerConfig } from '../config/config.js';
 import type { SealedStore } from '../store/sealedStore.js';
-import { hashLoad, hashLoadsOnPool } from '../store/loadHash.js';
+import { hashLoad, hashLoadPooled } from '../store/loadHash.js';
 import type { MinerMetrics } from '../metrics/metrics.js';
 import type { Logger } from '../log/logger.js';
 import { numChunks } from '../core/fileRoot.js';
@@ -65,8 +65,7 @@ export async function startPeerServices(o: PeerServicesOptions): Promise<PeerSer
         tree: o.store.flowTree,
         store: o.store,
         txs,
-        hashLoad,
-        hashLoads: (first, data) => hashLoadsOnPool(first, data),
+        hashLoad: hashLoadPooled,
         holds,
         log: o.log,
         ...(o.metrics ? { metrics: o.metrics } : {}),

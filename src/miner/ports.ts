@@ -37,6 +37,8 @@ export interface MinerStore {
   readRawLoad(loadIndex: bigint): Promise<Uint8Array>;
   sealedMask(loadIndex: bigint): bigint;
   commitSealed(loadIndex: bigint, seals: { sealIndex: number; sealed: Uint8Array; contextDigest: Uint8Array }[]): Promise<void>;
+  /** commitSealed for several loads in one group commit (one fdatasync per file); optional. */
+  commitSealedMany?(items: readonly { loadIndex: bigint; seals: { sealIndex: number; sealed: Uint8Array; contextDigest: Uint8Array }[] }[]): Promise<void>;
   readSealedSeal(loadIndex: bigint, sealIndex: number): Promise<Uint8Array>;
   loadRoot(loadIndex: bigint): Uint8Array | null;
   sealRoots(loadIndex: bigint): Uint8Array[] | null;

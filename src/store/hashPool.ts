@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { RpcWorker } from '../workerRpc/workerRpc.js';
 import { BYTES_PER_LOAD } from '../spec.js';
-import { HASH_LOAD_OUT, WasmPora } from '../backend/wasmPora.js';
+import { HASH_LOAD_OUT } from '../backend/wasmPora.js';
 import type { HashRequest } from './hashWorker.js';
 
 /** Loads per piece: ~4 ms of hashing, so messaging is noise and a descheduled worker holds back little. */
@@ -52,7 +52,6 @@ export class HashPool {
   readonly #calls = new Set<Call>();
   /** Staging buffers of one piece each, for data not in shared memory. */
   readonly #staging: SharedArrayBuffer[] = [];
-  #local: WasmPora | null = null;
   #closed = false;
 
   constructor(opts: HashPoolOptions = {}) {
@@ -71,12 +70,7 @@ export class HashPool {
     const count = data.length / BYTES_PER_LOAD;
     if (!Number.isInteger(count)) return Promise.reject(new RangeError(`hashLoads: ${data.length} bytes is not a whole number of loads`));
     if (this.#closed) return Promise.reject(new Error('hashLoads: the hash pool is closed'));
-    if (count <= 1) {
-      // One load: hashing it here is cheaper than waking a worker (and starts none).
-      const out = new Uint8Array(count * HASH_LOAD_OUT);
-      if (count === 1) (this.#local ??= new WasmPora()).hashLoadInto(data, leafZero, out);
-      return Promise.resolve(out);
-    }
+    if (count === 0) return Promise.resolve(new Uint8Array(0));
     const out = new Uint8Array(new SharedArrayBuffer(count * HASH_LOAD_OUT));
     return new Promise<Uint8Array>((resolve, reject) => {
       const call: Call = {

@@ -21,23 +21,22 @@ export function hashLoad(loadIndex: bigint, bytes: Uint8Array): LoadRoots {
   return rootsAt(out, 0);
 }
 
+/**
+ * hashLoad on the hash pool: the calling thread stays free, and loads hashed at the same time
+ * (peer sync fetches several) use every core.
+ */
+export async function hashLoadPooled(loadIndex: bigint, bytes: Uint8Array, pool: HashPool = sharedHashPool()): Promise<LoadRoots> {
+  if (bytes.length !== BYTES_PER_LOAD) throw new RangeError(`hashLoad: expected ${BYTES_PER_LOAD} bytes, got ${bytes.length}`);
+  if (loadIndex < 0n) throw new RangeError(`hashLoad: loadIndex ${loadIndex} is negative`);
+  return rootsAt(await pool.hashLoads(bytes, loadIndex === 0n), 0);
+}
+
 /** keccak256 of each 256-byte sector of `data`, concatenated (32 bytes per sector). */
 export function sectorLeaves(data: Uint8Array): Uint8Array {
   wasm ??= new WasmPora();
   const leaves = new Uint8Array((data.length / 256) * 32);
   wasm.sectorLeavesInto(data, leaves);
   return leaves;
-}
-
-/**
- * The roots of consecutive whole loads `firstLoad`, `firstLoad + 1`, … of `data`, hashed on the
- * worker pool (peer sync hashes a run of received loads off its event loop). `data` must not change
- * until the promise settles.
- */
-export async function hashLoadsOnPool(firstLoad: bigint, data: Uint8Array, pool: HashPool = sharedHashPool()): Promise<LoadRoots[]> {
-  if (firstLoad < 0n) throw new RangeError(`hashLoadsOnPool: loadIndex ${firstLoad} is negative`);
-  const out = await pool.hashLoads(data, firstLoad === 0n);
-  return Array.from({ length: data.length / BYTES_PER_LOAD }, (_, k) => rootsAt(out, k));
 }
 
 /** LoadRoots from hashLoad's output layout (copies: a root outlives the buffer it came in). */

@@ -478,57 +478,81 @@ export class SealedStore {
    * sealed seal (new context digest) is allowed. The seals' raw sectors must be known.
    */
   commitSealed(loadIndex: bigint, seals: SealToCommit[]): Promise<void> {
-    checkSector(loadIndex * SECTORS_PER_LOAD_N + SECTORS_PER_LOAD_N);
-    let mask = 0n;
-    for (const s of seals) {
-      if (!Number.isInteger(s.sealIndex) || s.sealIndex < 0 || s.sealIndex >= SEALS_PER_LOAD) throw new RangeError(`commitSealed: sealIndex ${s.sealIndex} is not in 0..63`);
-      if (s.sealed.length !== BYTES_PER_SEAL) throw new RangeError(`commitSealed: seal ${s.sealIndex} has ${s.sealed.length} bytes, expected 4096`);
-      if (s.contextDigest.length !== 32) throw new RangeError(`commitSealed: seal ${s.sealIndex} context digest has ${s.contextDigest.length} bytes, expected 32`);
-      const bit = 1n << BigInt(s.sealIndex);
-      if (mask & bit) throw new RangeError(`commitSealed: seal ${s.sealIndex} given twice`);
-      mask |= bit;
+    return this.commitSealedMany([{ loadIndex, seals }]);
+  }
+
+  /**
+   * `commitSealed` for several loads with one group commit: all sealed bytes and contexts, one
+   * fdatasync of each file, then one journal append (the sealer commits what it sealed while the
+   * previous commit ran). Nothing is written when any load is refused.
+   */
+  commitSealedMany(items: readonly { loadIndex: bigint; seals: SealToCommit[] }[]): Promise<void> {
+    const masks: bigint[] = [];
+    const loads = new Set<bigint>();
+    for (const { loadIndex, seals } of items) {
+      checkSector(loadIndex * SECTORS_PER_LOAD_N + SECTORS_PER_LOAD_N);
+      if (loads.has(loadIndex)) throw new RangeError(`commitSealed: load ${loadIndex} given twice`);
+      loads.add(loadIndex);
+      let mask = 0n;
+      for (const s of seals) {
+        if (!Number.isInteger(s.sealIndex) || s.sealIndex < 0 || s.sealIndex >= SEALS_PER_LOAD) throw new RangeError(`commitSealed: sealIndex ${s.sealIndex} is not in 0..63`);
+        if (s.sealed.length !== BYTES_PER_SEAL) throw new RangeError(`commitSealed: seal ${s.sealIndex} has ${s.sealed.length} bytes, expected 4096`);
+        if (s.contextDigest.length !== 32) throw new RangeError(`commitSealed: seal ${s.sealIndex} context digest has ${s.contextDigest.length} bytes, expected 32`);
+        const bit = 1n << BigInt(s.sealIndex);
+        if (mask & bit) throw new RangeError(`commitSealed: seal ${s.sealIndex} given twice`);
+        mask |= bit;
+      }
+      masks.push(mask);
     }
     return this.#serial(async () => {
-      if (seals.length === 0) return;
-      const L = Number(loadIndex);
-      for (const s of seals) {
-        if (!this.#table.sealKnown(L, s.sealIndex)) {
-          throw new MinerError('STORE_ERROR', `load ${loadIndex} seal ${s.sealIndex}: its raw sectors are not all known; write the flow data before sealing`);
+      const todo = items.map((it, k) => ({ ...it, mask: masks[k]!, L: Number(it.loadIndex) })).filter((it) => it.seals.length > 0);
+      if (todo.length === 0) return;
+      for (const { loadIndex, seals, L } of todo) {
+        for (const s of seals) {
+          if (!this.#table.sealKnown(L, s.sealIndex)) {
+            throw new MinerError('STORE_ERROR', `load ${loadIndex} seal ${s.sealIndex}: its raw sectors are not all known; write the flow data before sealing`);
+          }
         }
       }
-      const reseal = this.sealedMask(loadIndex) & mask;
-      if (reseal !== 0n) {
-        // Retract first: the old record must not vouch for bytes we are about to overwrite.
-        await this.#append([{ type: RecordType.UNSEALED, a: loadIndex, b: reseal, digest: null }]);
-        this.#table.clearSealed(L, reseal);
+      const retract: JournalRecord[] = [];
+      for (const { loadIndex, mask } of todo) {
+        const reseal = this.sealedMask(loadIndex) & mask;
+        if (reseal !== 0n) retract.push({ type: RecordType.UNSEALED, a: loadIndex, b: reseal, digest: null });
       }
-      const sorted = [...seals].sort((x, y) => x.sealIndex - y.sealIndex);
-      for (let i = 0; i < sorted.length; ) {
-        // Coalesce consecutive seals into one write (sealed bytes and their context digests).
-        let j = i + 1;
-        while (j < sorted.length && sorted[j]!.sealIndex === sorted[j - 1]!.sealIndex + 1) j++;
-        const run = new Uint8Array((j - i) * BYTES_PER_SEAL);
-        const ctx = new Uint8Array((j - i) * 32);
-        for (let k = i; k < j; k++) {
-          run.set(sorted[k]!.sealed, (k - i) * BYTES_PER_SEAL);
-          ctx.set(sorted[k]!.contextDigest, (k - i) * 32);
+      if (retract.length > 0) {
+        // Retract first: the old records must not vouch for bytes we are about to overwrite.
+        await this.#append(retract);
+        for (const r of retract) this.#table.clearSealed(Number(r.a), r.b);
+      }
+      const recs: JournalRecord[] = [];
+      for (const { loadIndex, seals } of todo) {
+        const sorted = [...seals].sort((x, y) => x.sealIndex - y.sealIndex);
+        for (let i = 0; i < sorted.length; ) {
+          // Coalesce consecutive seals into one write (sealed bytes and their context digests).
+          let j = i + 1;
+          while (j < sorted.length && sorted[j]!.sealIndex === sorted[j - 1]!.sealIndex + 1) j++;
+          const run = new Uint8Array((j - i) * BYTES_PER_SEAL);
+          const ctx = new Uint8Array((j - i) * 32);
+          for (let k = i; k < j; k++) {
+            run.set(sorted[k]!.sealed, (k - i) * BYTES_PER_SEAL);
+            ctx.set(sorted[k]!.contextDigest, (k - i) * 32);
+          }
+          await writeAll(this.#sealed, run, sealByte(loadIndex, sorted[i]!.sealIndex));
+          await writeAll(this.#contexts, ctx, contextByte(loadIndex, sorted[i]!.sealIndex));
+          i = j;
         }
-        await writeAll(this.#sealed, run, sealByte(loadIndex, sorted[i]!.sealIndex));
-        await writeAll(this.#contexts, ctx, contextByte(loadIndex, sorted[i]!.sealIndex));
-        i = j;
+        const byDigest = new Map<string, { digest: Uint8Array; mask: bigint }>();
+        for (const s of sorted) {
+          const key = toHex(s.contextDigest);
+          const g = byDigest.get(key) ?? { digest: Uint8Array.from(s.contextDigest), mask: 0n };
+          g.mask |= 1n << BigInt(s.sealIndex);
+          byDigest.set(key, g);
+        }
+        for (const g of byDigest.values()) recs.push({ type: RecordType.SEALED, a: loadIndex, b: g.mask, digest: g.digest });
       }
-      await this.#sealed.datasync();
-      await this.#contexts.datasync();
-      const byDigest = new Map<string, { digest: Uint8Array; mask: bigint }>();
-      for (const s of sorted) {
-        const key = toHex(s.contextDigest);
-        const g = byDigest.get(key) ?? { digest: Uint8Array.from(s.contextDigest), mask: 0n };
-        g.mask |= 1n << BigInt(s.sealIndex);
-        byDigest.set(key, g);
-      }
-      const recs: JournalRecord[] = [...byDigest.values()].map((g) => ({ type: RecordType.SEALED, a: loadIndex, b: g.mask, digest: g.digest }));
+      await Promise.all([this.#sealed.datasync(), this.#contexts.datasync()]);
       await this.#append(recs);
-      for (const g of byDigest.values()) this.#table.setSealed(L, g.mask);
+      for (const r of recs) this.#table.setSealed(Number(r.a), r.b);
     });
   }
 

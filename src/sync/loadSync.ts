@@ -69,13 +69,8 @@ export interface LoadSyncOptions {
   tree: SyncTree;
   store: SyncStore;
   txs: TxIndex;
-  hashLoad(loadIndex: bigint, load: Uint8Array): LoadRootsOut;
-  /**
-   * The roots of consecutive whole loads from `firstLoad` (a run fetched in one answer), hashed off
-   * this thread (the store's worker pool). Optional: without it, or when it fails, each load is
-   * hashed with hashLoad.
-   */
-  hashLoads?(firstLoad: bigint, data: Uint8Array): Promise<LoadRootsOut[]>;
+  /** Roots of a fetched load (the store's hash pool: loads fetched at once are hashed on every core). */
+  hashLoad(loadIndex: bigint, load: Uint8Array): LoadRootsOut | Promise<LoadRootsOut>;
   /** Whether this miner's shard holds load L. */
   holds(loadIndex: bigint): boolean;
   log: { info(line: string): void; warn(line: string): void };
@@ -322,9 +317,9 @@ export class LoadSync {
   }
 
   /** One load from one peer: fetch, hash once, verify, store. */
-  private async syncFrom(peer: Peer, load: bigint, release: () => void, fetched?: { bytes: Uint8Array; roots: LoadRootsOut | null }): Promise<void> {
-    const bytes = fetched?.bytes ?? (await this.fetch(peer, load));
-    const roots = fetched?.roots ?? this.o.hashLoad(load, bytes);
+  private async syncFrom(peer: Peer, load: bigint, release: () => void, fetched?: Uint8Array): Promise<void> {
+    const bytes = fetched ?? (await this.fetch(peer, load));
+    const roots = await this.o.hashLoad(load, bytes);
     const proven = await this.verify(peer, load, roots.loadRoot);
     // The peer's part is done: its slot serves the next load while this one waits for a group commit.
     release();
@@ -344,7 +339,7 @@ export class LoadSync {
    * loads it answered (a leading part of the run; none on a failure, which is counted and backs
    * the peer off like any other): each still goes through syncLoad's hash, verify and store.
    */
-  private async fetchRun(run: readonly bigint[]): Promise<{ peer: Peer; loads: Map<bigint, { bytes: Uint8Array; roots: LoadRootsOut | null }> } | null> {
+  private async fetchRun(run: readonly bigint[]): Promise<{ peer: Peer; loads: Map<bigint, Uint8Array> } | null> {
     const peer = this.o.pool.candidates(run[0]!, new Set())[0];
     if (peer === undefined || peer.dataEncoding !== 'binary' || peer.numShard !== 1n) return null;
     const release = await this.o.pool.acquire(peer);
@@ -355,10 +350,7 @@ export class LoadSync {
       if (!a.binary) return null;
       const pieces = decodeLoadAnswer('zgs_getDataByNodeIndex', a, BYTES_PER_LOAD, run.length)!;
       release(); // the peer's part is done
-      // The run lies back to back in the answer: hashed at once on the worker pool, off this thread.
-      let roots: LoadRootsOut[] | null = null;
-      if (this.o.hashLoads && pieces.length > 1) roots = await this.o.hashLoads(run[0]!, a.body).catch(() => null);
-      return { peer, loads: new Map(pieces.map((p, i) => [run[i]!, { bytes: p, roots: roots?.[i] ?? null }])) };
+      return { peer, loads: new Map(pieces.map((p, i) => [run[i]!, p])) };
     } catch (e) {
       if (!(e instanceof PeerError)) throw e;
       if (e.reason === 'rpc') return null; // e.g. a peer that refuses the count: one by one, where fetch() adapts
@@ -371,7 +363,7 @@ export class LoadSync {
   }
 
   /** Tries the load's peers in turn until one serves verified data; false when none could. */
-  private async syncLoad(load: bigint, fetched?: { peer: Peer; bytes: Uint8Array; roots: LoadRootsOut | null }): Promise<boolean> {
+  private async syncLoad(load: bigint, fetched?: { peer: Peer; bytes: Uint8Array }): Promise<boolean> {
     const tried = new Set<Peer>();
     for (;;) {
       // Bytes fetched with a run come from that peer: checked first, like a fetch of its own.
@@ -387,7 +379,7 @@ export class LoadSync {
         held = false;
       };
       try {
-        await this.syncFrom(peer, load, release, pre);
+        await this.syncFrom(peer, load, release, pre?.bytes);
         return true;
       } catch (e) {
         if (e instanceof LoadRejected) {
@@ -458,8 +450,8 @@ export class LoadSync {
           const got = run.length > 1 ? await this.fetchRun(run) : null;
           const results = await Promise.all(
             run.map((x) => {
-              const f = got?.loads.get(x);
-              return this.syncLoad(x, f === undefined ? undefined : { peer: got!.peer, ...f });
+              const bytes = got?.loads.get(x);
+              return this.syncLoad(x, bytes === undefined ? undefined : { peer: got!.peer, bytes });
             })
           );
           for (const ok of results) {

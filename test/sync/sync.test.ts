@@ -17,7 +17,6 @@ import { foldProof } from '../../src/core/merkle.js';
 import { keccak256 } from '../../src/core/hash.js';
 import { toHex } from '../../src/bytes.js';
 import { BYTES_PER_LOAD, BYTES_PER_SECTOR } from '../../src/spec.js';
-import { hashLoadsOnPool } from '../../src/store/loadHash.js';
 import { MemStore, buildFlow, jsHashLoad, treeReader, type TestFlow } from '../helpers/syncFixtures.js';
 
 const CHAIN = { chainId: 31337n, flowAddress: '0x' + '5f'.repeat(20) };
@@ -39,8 +38,7 @@ async function syncer(flow: TestFlow, urls: string[], holds: (l: bigint) => bool
   const log = { info: (l: string) => lines.push(l), warn: (l: string) => lines.push(l) };
   const pool = new PeerPool({ urls, expect: CHAIN, log, timeoutMs, perPeer: 2, overall: 4 });
   const store = new MemStore(flow.bytes.length / BYTES_PER_LOAD);
-  // Runs fetched in one answer are hashed on the worker pool (wasm), single loads with the JS oracle.
-  const sync = new LoadSync({ pool, tree: treeReader(flow.eventsOnly), store, txs, hashLoad: jsHashLoad, hashLoads: (first, data) => hashLoadsOnPool(first, data), holds, log });
+  const sync = new LoadSync({ pool, tree: treeReader(flow.eventsOnly), store, txs, hashLoad: jsHashLoad, holds, log });
   return { sync, store, pool, lines };
 }
 

@@ -14,7 +14,7 @@ import { hashLoad as oracle } from '../../src/core/flowTree.js';
 import { completeRoot, sectorLeaves } from '../../src/core/merkle.js';
 import { paddedChunks, splitNodes } from '../../src/core/fileRoot.js';
 import { HashPool } from '../../src/store/hashPool.js';
-import { hashFile, rootsAt } from '../../src/store/loadHash.js';
+import { hashFile, hashLoadPooled, rootsAt } from '../../src/store/loadHash.js';
 import { nodeRootsFor } from '../../src/miner/dataSource.js';
 import { SealedStore } from '../../src/store/sealedStore.js';
 import { HASH_LOAD_OUT } from '../../src/backend/wasmPora.js';
@@ -60,6 +60,22 @@ test('pooled hashLoads equals the core oracle: shared and ordinary buffers, piec
     assertRoots(ra, a, 1n, 'concurrent a');
     assertRoots(rb, b, 1n, 'concurrent b');
     await assert.rejects(pool.hashLoads(new Uint8Array(LOAD + 256)), RangeError);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('hashLoadPooled (peer sync) equals the oracle, load 0 included, and refuses a short load', async () => {
+  const pool = new HashPool({ threads: 2 });
+  try {
+    const loads = Array.from({ length: 3 }, () => new Uint8Array(randomBytes(LOAD)));
+    const got = await Promise.all(loads.map((b, i) => hashLoadPooled(BigInt(i), b, pool)));
+    got.forEach((r, i) => {
+      const want = oracle(BigInt(i), loads[i]!);
+      assert.equal(toHex(r.loadRoot), toHex(want.loadRoot), `load ${i}`);
+      assert.deepEqual(r.sealRoots.map(toHex), want.sealRoots.map(toHex), `load ${i} seal roots`);
+    });
+    await assert.rejects(hashLoadPooled(1n, new Uint8Array(LOAD - 256), pool), RangeError);
   } finally {
     await pool.close();
   }

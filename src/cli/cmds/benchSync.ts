@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { MinerError } from '../../errors.js';
 import { BYTES_PER_LOAD } from '../../spec.js';
-import { hashLoad, hashLoadsOnPool } from '../../store/loadHash.js';
+import { hashLoadPooled } from '../../store/loadHash.js';
 import { SealedStore } from '../../store/sealedStore.js';
 import { TxIndex } from '../../sync/txIndex.js';
 import { PeerPool } from '../../sync/peerPool.js';
@@ -99,7 +99,7 @@ export async function benchSync(args: BenchSyncArgs): Promise<Record<string, unk
       for (const s of subs) await store.flowTree.addSubmission(s);
       const log = { info: () => undefined, warn: (l: string) => process.stderr.write(`${l}\n`) };
       const pool = new PeerPool({ urls: [ready.url], expect: BENCH_SYNC_CHAIN, log });
-      const sync = new LoadSync({ pool, tree: store.flowTree, store, txs, hashLoad, hashLoads: (first, data) => hashLoadsOnPool(first, data), holds: () => true, log });
+      const sync = new LoadSync({ pool, tree: store.flowTree, store, txs, hashLoad: hashLoadPooled, holds: () => true, log });
       const load0 = loadavg();
       const cpu0 = process.cpuUsage();
       const t1 = performance.now();
