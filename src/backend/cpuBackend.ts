@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
-import { BYTES_PER_LOAD, SECTORS_PER_SEAL, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL, SECTORS_PER_SEAL, UINT64_MAX, SECTORS_PER_LOAD_N } from '../spec.js';
 import { MinerError } from '../errors.js';
 import { batchNonce } from '../core/nonce.js';
 import { mixSeal, poraOutput } from '../core/pora.js';
@@ -346,15 +346,28 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
         const w = local;
         return inputs.map((x) => w.sealOne(x.data, x.minerId, x.sealContextDigest, x.startSector, mode));
       }
+      // The data goes over in one shared buffer and is sealed there in place: no structured clone
+      // of every seal's buffer each way (a view of a 256 KiB load would clone the whole load).
       const share = Math.ceil(inputs.length / pool.length);
       const stop = new Int32Array(new SharedArrayBuffer(4));
-      const parts = await Promise.all(
-        pool.map((w, k) => {
-          const items = inputs.slice(k * share, (k + 1) * share).map((x) => ({ data: x.data, minerId: x.minerId, sealContextDigest: x.sealContextDigest, startSector: x.startSector }));
-          return items.length === 0 ? Promise.resolve({ id: 0, sealed: [] } as SealReply) : w.call<SealReply>({ type: 'seal', mode, items, stop });
+      const buf = new Uint8Array(new SharedArrayBuffer(inputs.length * BYTES_PER_SEAL));
+      inputs.forEach((x, i) => {
+        if (x.data.length !== BYTES_PER_SEAL) throw new RangeError(`seal data: expected ${BYTES_PER_SEAL} bytes, got ${x.data.length}`);
+        buf.set(x.data, i * BYTES_PER_SEAL);
+      });
+      await Promise.all(
+        pool.map(async (w, k) => {
+          const from = Math.min(inputs.length, k * share);
+          const to = Math.min(inputs.length, (k + 1) * share);
+          if (to === from) return;
+          const items = inputs.slice(from, to).map((x) => ({ minerId: x.minerId, sealContextDigest: x.sealContextDigest, startSector: x.startSector }));
+          const r = await w.call<SealReply>({ type: 'seal', mode, items, data: buf.subarray(from * BYTES_PER_SEAL, to * BYTES_PER_SEAL), stop });
+          if (r.sealed !== items.length) throw new Error(`CPU worker sealed ${r.sealed} of ${items.length} seals`);
         })
       );
-      return parts.flatMap((p) => p.sealed);
+      // One ordinary copy out of shared memory: callers keep the results while the next batch runs.
+      const out = buf.slice();
+      return inputs.map((_, i) => out.subarray(i * BYTES_PER_SEAL, (i + 1) * BYTES_PER_SEAL));
     },
 
     async dispose(): Promise<void> {

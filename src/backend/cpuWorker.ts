@@ -10,7 +10,7 @@
  * checked before every nonce and also wakes the throttle sleep.
  */
 import { parentPort } from 'node:worker_threads';
-import { BYTES_PER_LOAD } from '../spec.js';
+import { BYTES_PER_LOAD, BYTES_PER_SEAL } from '../spec.js';
 import { MAX_PAD_SLOTS, WasmPora } from './wasmPora.js';
 import type { ResidentView, WasmHit, WasmJob } from './wasmPora.js';
 
@@ -56,18 +56,23 @@ export interface ScanRequest {
   cpuPercentage: number;
 }
 
-/** Seals (or unseals) a share of a `seal()` batch: sealing spreads over the pool, not the main thread. */
+/**
+ * Seals (or unseals) a share of a `seal()` batch in place: `data` (a view of shared memory) holds
+ * item k's 4096 bytes at 4096k. Sealing spreads over the pool, not the main thread.
+ */
 export interface SealRequest {
   type: 'seal';
   id: number;
   mode: 'seal' | 'unseal';
-  items: { data: Uint8Array; minerId: Uint8Array; sealContextDigest: Uint8Array; startSector: bigint }[];
+  items: { minerId: Uint8Array; sealContextDigest: Uint8Array; startSector: bigint }[];
+  data: Uint8Array;
   stop: Int32Array;
 }
 
 export interface SealReply {
   id: number;
-  sealed: Uint8Array[];
+  /** Seals done (all of them, or the request failed). */
+  sealed: number;
 }
 
 export type WorkerRequest = ResidentRequest | PadsRequest | ScanRequest | SealRequest;
@@ -142,9 +147,10 @@ function handle(msg: WorkerRequest): ResidentReply | PadsReply | ScanReply | Sea
       return { id: msg.id, recalls };
     }
     case 'seal': {
-      const sealed = msg.items.map((x) => wasm.sealOne(x.data, x.minerId, x.sealContextDigest, x.startSector, msg.mode));
+      if (msg.data.length !== msg.items.length * BYTES_PER_SEAL) throw new RangeError(`seal: ${msg.data.length} bytes for ${msg.items.length} seals`);
+      msg.items.forEach((x, k) => wasm.sealInPlace(msg.data.subarray(k * BYTES_PER_SEAL, (k + 1) * BYTES_PER_SEAL), x.minerId, x.sealContextDigest, x.startSector, msg.mode));
       busyMs += performance.now() - busySince;
-      return { id: msg.id, sealed };
+      return { id: msg.id, sealed: msg.items.length };
     }
     case 'scan': {
       const hits: ScanReply['hits'] = [];

@@ -189,6 +189,19 @@ export class WasmPora {
     return this.#copy(buf, BYTES_PER_SEAL);
   }
 
+  /** sealOne, with the result written back over `data` (a worker's view of shared memory). */
+  sealInPlace(data: Uint8Array, minerId: Uint8Array, sealContextDigest: Uint8Array, startSector: bigint, mode: 'seal' | 'unseal'): void {
+    checkLen(data, BYTES_PER_SEAL, 'seal data');
+    const seed = this.#x.seedPtr();
+    this.#mem.set(checkLen(minerId, 32, 'minerId'), seed);
+    this.#mem.set(checkLen(sealContextDigest, 32, 'sealContextDigest'), seed + 32);
+    this.#mem.set(u256be(startSector), seed + 64);
+    const buf = this.#x.loadPtr();
+    this.#mem.set(data, buf);
+    this.#x.sealChain(buf, mode === 'unseal' ? 1 : 0);
+    data.set(this.#mem.subarray(buf, buf + BYTES_PER_SEAL));
+  }
+
   sealQuality(sealed: Uint8Array, sealOffset: bigint | number, slot = 0): Uint8Array {
     const off = BigInt(sealOffset);
     if (off < 0n || off > UINT64_MAX) throw new RangeError(`sealOffset: ${off} is not a uint64`);
