@@ -256,6 +256,8 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
     throw e;
   }
   let local: WasmPora | null = null;
+  /** Shared buffers of finished seal() batches, for the next ones. */
+  const sealStaging: SharedArrayBuffer[] = [];
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
   /** Stops the running search (dispose ends it early instead of waiting for its whole range). */
@@ -350,7 +352,9 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
       // of every seal's buffer each way (a view of a 256 KiB load would clone the whole load).
       const share = Math.ceil(inputs.length / pool.length);
       const stop = new Int32Array(new SharedArrayBuffer(4));
-      const buf = new Uint8Array(new SharedArrayBuffer(inputs.length * BYTES_PER_SEAL));
+      // Reused: a fresh 256 KiB buffer per load costs its page faults every time.
+      const staging = sealStaging.pop();
+      const buf = new Uint8Array(staging !== undefined && staging.byteLength >= inputs.length * BYTES_PER_SEAL ? staging : new SharedArrayBuffer(inputs.length * BYTES_PER_SEAL), 0, inputs.length * BYTES_PER_SEAL);
       inputs.forEach((x, i) => {
         if (x.data.length !== BYTES_PER_SEAL) throw new RangeError(`seal data: expected ${BYTES_PER_SEAL} bytes, got ${x.data.length}`);
         buf.set(x.data, i * BYTES_PER_SEAL);
@@ -367,6 +371,8 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Po
       );
       // One ordinary copy out of shared memory: callers keep the results while the next batch runs.
       const out = buf.slice();
+      // Reused only after a batch every worker finished (after a failure one may still be writing).
+      if (sealStaging.length < 4) sealStaging.push(buf.buffer as SharedArrayBuffer);
       return inputs.map((_, i) => out.subarray(i * BYTES_PER_SEAL, (i + 1) * BYTES_PER_SEAL));
     },
 

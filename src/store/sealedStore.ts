@@ -531,10 +531,17 @@ export class SealedStore {
           // Coalesce consecutive seals into one write (sealed bytes and their context digests).
           let j = i + 1;
           while (j < sorted.length && sorted[j]!.sealIndex === sorted[j - 1]!.sealIndex + 1) j++;
-          const run = new Uint8Array((j - i) * BYTES_PER_SEAL);
+          // Seals that already lie back to back in one buffer (a backend's batch) are written from it, uncopied.
+          const first = sorted[i]!.sealed;
+          let adjacent = true;
+          for (let k = i + 1; k < j && adjacent; k++) {
+            const x = sorted[k]!.sealed;
+            adjacent = x.buffer === first.buffer && x.byteOffset === first.byteOffset + (k - i) * BYTES_PER_SEAL;
+          }
+          const run = adjacent ? new Uint8Array(first.buffer, first.byteOffset, (j - i) * BYTES_PER_SEAL) : new Uint8Array((j - i) * BYTES_PER_SEAL);
           const ctx = new Uint8Array((j - i) * 32);
           for (let k = i; k < j; k++) {
-            run.set(sorted[k]!.sealed, (k - i) * BYTES_PER_SEAL);
+            if (!adjacent) run.set(sorted[k]!.sealed, (k - i) * BYTES_PER_SEAL);
             ctx.set(sorted[k]!.contextDigest, (k - i) * 32);
           }
           await writeAll(this.#sealed, run, sealByte(loadIndex, sorted[i]!.sealIndex));
