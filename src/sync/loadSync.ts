@@ -349,6 +349,7 @@ export class LoadSync {
       // A JSON answer (L incomplete there, or a peer that ignores the count): the loads go one by one.
       if (!a.binary) return null;
       const pieces = decodeLoadAnswer('zgs_getDataByNodeIndex', a, BYTES_PER_LOAD, run.length)!;
+      release(); // the peer's part is done
       return { peer, loads: new Map(pieces.map((p, i) => [run[i]!, p])) };
     } catch (e) {
       if (!(e instanceof PeerError)) throw e;

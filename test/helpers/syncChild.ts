@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SealedStore } from '../../src/store/sealedStore.js';
-import { hashLoad } from '../../src/store/loadHash.js';
+import { hashLoadPooled } from '../../src/store/loadHash.js';
 import { TxIndex } from '../../src/sync/txIndex.js';
 import { PeerPool } from '../../src/sync/peerPool.js';
 import { LoadSync } from '../../src/sync/loadSync.js';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const log = { info: () => undefined, warn: (l: string) => process.stderr.write(`${l}\n`) };
   const pool = new PeerPool({ urls: [url!], expect: { chainId: 31337n, flowAddress: '0x' + '00'.repeat(20) }, log });
   const metrics = { recordSyncedLoad: () => void process.stdout.write('synced\n'), recordSyncRejected: () => undefined, setSyncPeers: () => undefined };
-  const sync = new LoadSync({ pool, tree: store.flowTree, store, txs, hashLoad, holds: () => true, log, metrics });
+  const sync = new LoadSync({ pool, tree: store.flowTree, store, txs, hashLoad: hashLoadPooled, holds: () => true, log, metrics });
   while (sync.status().wantedLoads === 0 || sync.status().storedLoads < sync.status().wantedLoads) await sync.step();
   process.stdout.write(`done ${sync.status().storedLoads}/${sync.status().wantedLoads}\n`);
   pool.close();
