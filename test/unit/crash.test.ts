@@ -17,6 +17,7 @@ import { CRASH_CONTEXTS, CRASH_LOADS, CRASH_MINER, ZERO_FROM, expectedLoad } fro
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'crashChild.js');
 const ROUNDS = 14;
+const EXTRA_ROUNDS = 10;
 
 function runAndKill(dir: string, seed: number, killAfterMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -57,8 +58,10 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
   let ops = 0;
   let kills = 0;
   let seed = 1;
-  for (let round = 0; round < ROUNDS; round++) {
-    const lines = await runAndKill(dir, seed++, 250 + ((round * 97) % 400));
+  // On a loaded machine a short run may complete no load before its kill, and a forget can undo a
+  // completion: extra, longer rounds follow until a seal has been acknowledged (bounded).
+  for (let round = 0; round < ROUNDS || (sealsAcked === 0 && round < ROUNDS + EXTRA_ROUNDS); round++) {
+    const lines = await runAndKill(dir, seed++, round < ROUNDS ? 250 + ((round * 97) % 400) : 2000);
     kills++;
     for (const line of lines) {
       const [kind, x, y, z] = line.split(' ');
@@ -135,7 +138,7 @@ test('crash: SIGKILL during writeFlowData/commitSealed loses and corrupts nothin
     }
   }
   // The run must have exercised both paths, or the test proves nothing.
-  assert.equal(kills, ROUNDS);
+  assert.ok(kills >= ROUNDS);
   assert.ok(ops > 50, `only ${ops} operations acknowledged`);
   // (Counted as they came: a later forget may have retracted every one of them.)
   assert.ok(sealsAcked > 0, 'no seal was ever acknowledged');
