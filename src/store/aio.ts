@@ -156,7 +156,7 @@ export class AioRing {
   }
 }
 
-const ERRNO_NAMES: Record<number, string> = { 4: 'EINTR', 5: 'EIO', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 22: 'EINVAL', 95: 'EOPNOTSUPP' };
+const ERRNO_NAMES: Record<number, string> = { 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 22: 'EINVAL', 61: 'ENODATA', 74: 'EBADMSG', 95: 'EOPNOTSUPP', 117: 'EUCLEAN' };
 
 function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `E${errno}`;

@@ -54,7 +54,20 @@ export interface LoadReaderOptions {
    * zeros): the caller decides whether that tail held data (a truncated file) or was never written.
    */
   onShortRead?: (position: number, got: number, length: number) => void;
+  /**
+   * Called when a read fails with a media error (EIO and kin, MEDIA_ERRORS): true = the caller
+   * takes it as damage to those bytes and the read returns zeros; false or unset = the read throws.
+   * A disk that can no longer read one load must not stop mining on all the others.
+   */
+  onMediaError?: (position: number, length: number, code: string) => boolean;
+  /** The positional read (default: the file's, through libuv); tests inject I/O errors here. Unused by the AIO engine. */
+  readAt?: ReadAt;
 }
+
+export type ReadAt = (fd: number, buf: Uint8Array, position: number) => Promise<number>;
+
+/** Errors a read gets from a bad disk block or a corrupted file system, not from a misuse of the file. */
+export const MEDIA_ERRORS: ReadonlySet<string> = new Set(['EIO', 'EBADMSG', 'EUCLEAN', 'ENXIO', 'ENODATA']);
 
 export class LoadReader {
   readonly path: string;
@@ -73,10 +86,14 @@ export class LoadReader {
   peakInflight = 0;
   #closed = false;
   readonly #onShortRead: LoadReaderOptions['onShortRead'];
+  readonly #onMediaError: LoadReaderOptions['onMediaError'];
+  readonly #readAt: ReadAt;
 
-  private constructor(path: string, fd: number, direct: boolean, inflight: number, maxReadBytes: number, onShortRead?: LoadReaderOptions['onShortRead']) {
+  private constructor(path: string, fd: number, direct: boolean, inflight: number, maxReadBytes: number, opts: LoadReaderOptions) {
     this.path = path;
-    this.#onShortRead = onShortRead;
+    this.#onShortRead = opts.onShortRead;
+    this.#onMediaError = opts.onMediaError;
+    this.#readAt = opts.readAt ?? readAt;
     this.#fd = fd;
     this.#direct = direct;
     this.inflight = inflight;
@@ -118,7 +135,7 @@ export class LoadReader {
         throw openError(path, e);
       }
     }
-    return new LoadReader(path, fd, direct, inflight, maxReadBytes, opts.onShortRead);
+    return new LoadReader(path, fd, direct, inflight, maxReadBytes, opts);
   }
 
   /** True while reads bypass the page cache. */
@@ -202,7 +219,12 @@ export class LoadReader {
         n = await this.#readFull(buf, position);
       }
     } catch (e) {
-      throw new MinerError('STORE_ERROR', `${this.path}: read of ${length} bytes at ${position} failed (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== undefined && MEDIA_ERRORS.has(code) && this.#onMediaError?.(position, length, code) === true) {
+        buf.fill(0);
+        return buf;
+      }
+      throw new MinerError('STORE_ERROR', `${this.path}: read of ${length} bytes at ${position} failed (${code ?? String(e)})`, { cause: e });
     }
     this.#checkedDirect = true;
     if (n < length) {
@@ -246,7 +268,7 @@ export class LoadReader {
     while (done < buf.length) {
       const n = this.#ring !== null && this.#direct
         ? await this.#ring.read(this.#fd, buf.subarray(done), position + done)
-        : await readAt(this.#fd, buf.subarray(done), position + done);
+        : await this.#readAt(this.#fd, buf.subarray(done), position + done);
       if (n === 0) break;
       done += n;
       // A short O_DIRECT read means EOF (or an unaligned tail); retrying unaligned would EINVAL.

@@ -63,7 +63,7 @@ import { RECORD_BYTES, RecordType, encodeRecord, isHeader, streamJournal, FORMAT
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createJournal, exists, fsyncDir, writeAll } from './fileOps.js';
 import { LoadTable } from './loadTable.js';
-import { DEFAULT_INFLIGHT, LoadReader, type ReadMetrics } from './loader.js';
+import { DEFAULT_INFLIGHT, LoadReader, type ReadAt, type ReadMetrics } from './loader.js';
 
 const ROOT_BYTES = 32;
 const ROOTS_PER_LOAD_BYTES = SEALS_PER_LOAD * ROOT_BYTES;
@@ -84,6 +84,8 @@ export interface SealedStoreOptions {
   checkpointBytes?: number;
   /** Where stored data is hashed (default: the process's pool, one worker per core). */
   hashPool?: HashPool;
+  /** The positional read of sealed.bin without O_DIRECT (default: the file's); tests inject media errors. */
+  sealedReadAt?: ReadAt;
 }
 
 export interface SealToCommit {
@@ -98,7 +100,9 @@ export interface LoadSourceOptions {
   metrics?: ReadMetrics;
   /**
    * Called when a read of load L found sealed seals missing from sealed.bin (the file ends before
-   * them: truncated), so the store's check can look at L now (store/scrub.ts Scrubber.suspect).
+   * them: truncated) or could not read it (a media error such as EIO: the load reads as zeros), so
+   * the store's check can look at L now (store/scrub.ts Scrubber.suspect). Without it a media
+   * error rejects the read.
    */
   onDamagedRead?: (loadIndex: bigint, why: string) => void;
 }
@@ -273,6 +277,8 @@ export class SealedStore {
         onShortRead: (position, got, length) => {
           if (self !== null) self.#shortRead(position, got, length);
         },
+        onMediaError: (position, length, code) => self !== null && self.#mediaError(position, length, code),
+        ...(opts.sealedReadAt !== undefined ? { readAt: opts.sealedReadAt } : {}),
       });
       const store = new SealedStore(dir, Uint8Array.from(opts.minerId), {
         table,
@@ -742,6 +748,21 @@ export class SealedStore {
     let missing = 0n;
     for (let k = from; k < to; k++) missing |= 1n << BigInt(k - L * SEALS_PER_LOAD);
     if ((this.sealedMask(BigInt(L)) & missing) !== 0n) hook(BigInt(L), `sealed.bin ends inside load ${L}: its sealed seals read as zeros (truncated)`);
+  }
+
+  /**
+   * A read of sealed.bin failed with a media error (a bad disk block). A whole-load read (the
+   * miner's) with a damage hook gets zeros and reports the load, so one unreadable load does not
+   * stop the search: hits on its zeros fail the hit gate, whose own read fails too, and the store
+   * check retracts the unreadable seals, which the sealer then writes again (a rewrite is how a
+   * disk remaps a bad block). Single-seal reads (the scrub, the gate) throw: they judge the error.
+   */
+  #mediaError(position: number, length: number, code: string): boolean {
+    const hook = this.#onDamagedRead;
+    if (hook === null || length !== BYTES_PER_LOAD) return false;
+    const L = BigInt(Math.floor(position / BYTES_PER_LOAD));
+    hook(L, `sealed.bin: reading load ${L} failed (${code}, a disk or file-system error): it reads as zeros until checked`);
+    return true;
   }
 
   #checkOpen(): void {

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, writeFileSync, readFileSync, cpSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SealedStore } from '../../src/store/sealedStore.js';
+import { SealedStore, type SealedStoreOptions } from '../../src/store/sealedStore.js';
+import { read as fsRead } from 'node:fs';
 import { checkLoad, isDamaged, Scrubber } from '../../src/store/scrub.js';
 import { hashLoad } from '../../src/store/loadHash.js';
 import { TxIndex } from '../../src/sync/txIndex.js';
@@ -45,9 +46,9 @@ async function sealLoad(store: SealedStore, L: bigint): Promise<void> {
 }
 
 /** A store whose flow tree holds loads 1..3 (the chain's roots), loads 0..3 stored and fully sealed. */
-async function flowStore(dir: string): Promise<{ store: SealedStore; data: Uint8Array }> {
+async function flowStore(dir: string, opts: Partial<SealedStoreOptions> = {}): Promise<{ store: SealedStore; data: Uint8Array }> {
   const data = xorshiftStream(5)(3 * BYTES_PER_LOAD);
-  const store = await SealedStore.open(dir, { minerId: MINER });
+  const store = await SealedStore.open(dir, { minerId: MINER, ...opts });
   for (const s of submissions(data)) await store.flowTree.addSubmission(s);
   await store.markKnownZero(1n, 1024n);
   await store.writeFlowData(1024n, data);
@@ -284,6 +285,52 @@ test('loader: a read that finds sealed seals cut off (truncated sealed.bin) repo
     assert.deepEqual(seen, [], 'no false alarm for seals never written');
     await s2.close();
     rmSync(dir2, { recursive: true, force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loader: a media error (EIO) on a mining read reports the load and reads zeros, the other loads mine on; the check retracts the unreadable seals', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zg-forget-eio-'));
+  try {
+    // sealed.bin as a disk with a bad block inside load 2 (once `broken` is set).
+    let broken = false;
+    const badFrom = 2 * BYTES_PER_LOAD + 7 * 4096;
+    const sealedReadAt = (fd: number, buf: Uint8Array, position: number): Promise<number> => {
+      if (broken && position < badFrom + 4096 && position + buf.length > badFrom) return Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
+      return new Promise((resolve, reject) => fsRead(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+    };
+    const { store } = await flowStore(dir, { direct: false, sealedReadAt });
+    broken = true;
+    await assert.rejects(store.loadSource().read(2n), /read of 262144 bytes at 524288 failed \(EIO\)/, 'without a damage hook the read fails, as before');
+
+    const reported: [bigint, string][] = [];
+    const lines: string[] = [];
+    const scrubber = new Scrubber({ store, minerId: MINER, log: { warn: (l) => lines.push(l) } });
+    const source = store.loadSource({
+      onDamagedRead: (L, why) => {
+        reported.push([L, why]);
+        scrubber.suspect(L);
+      },
+    });
+    const one = await source.read(1n);
+    assert.ok(one.some((b) => b !== 0), 'load 1 reads');
+    assert.equal(reported.length, 0);
+    const two = await source.read(2n);
+    assert.ok(two.every((b) => b === 0), 'load 2 reads as zeros');
+    assert.deepEqual(reported.map(([L]) => L), [2n]);
+    assert.match(reported[0]![1], /^sealed\.bin: reading load 2 failed \(EIO, a disk or file-system error\): it reads as zeros until checked$/);
+    assert.equal(await source.withLoad(3n, (v) => v.some((b) => b !== 0)), true, 'load 3 reads');
+    await assert.rejects(store.readSealedSeal(2n, 7), /EIO/, 'a single-seal read (the gate, the scrub) gets the error itself');
+    assert.ok((await store.readSealedSeal(2n, 6)).some((b) => b !== 0), 'the seals beside the bad block read');
+
+    // The suspect is checked first: the unreadable seal is retracted; the sealer will write it again.
+    const c = (await scrubber.scrubNext())!;
+    assert.equal(c.load, 2n);
+    assert.equal(c.badSeals, 1n << 7n);
+    assert.equal(store.sealedMask(2n), FULL & ~(1n << 7n));
+    assert.equal(lines.length, 1);
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

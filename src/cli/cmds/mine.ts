@@ -199,7 +199,7 @@ export async function startMiningService(o: MiningServiceOptions): Promise<Minin
       loadSource: store.loadSource({
         metrics,
         minable: holds,
-        // A load whose sealed bytes are missing (a truncated sealed.bin) is checked now, with one warning.
+        // A load whose sealed bytes are missing (a truncated sealed.bin) or unreadable (EIO) is checked now, with one warning.
         onDamagedRead: (L, why) => {
           if (scrub.scrubber.suspect(L)) log.warn(`store: ${why}; load ${L} queued for the store check`);
         },
