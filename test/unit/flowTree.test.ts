@@ -360,3 +360,50 @@ test('siblingPath: every leaf of a complete tree folds to its root, bottom-up; d
   assert.throws(() => siblingPath(four, 4), /outside/);
   assert.throws(() => siblingPath(four.slice(0, 3), 0), /power of two/);
 });
+
+test('shard miner: a tree fed only by Submit events (plus the load roots sync fetches under event nodes above a load) proves its loads against every older context length', () => {
+  // A context's flowLength is always the end of a submission; a shard miner holds no data of the
+  // other shard, so every node its proofs need must come from the events or the fetched load roots.
+  const rng = new Prng('shard-old-contexts');
+  const full = new FlowTree();
+  const events = new FlowTree();
+  const ends: number[] = [];
+  const bigNodes: { start: number; height: number }[] = [];
+  while (Number(full.length) < 40 * 1024) {
+    // Sizes from one sector to several loads, so boundaries fall inside loads and big nodes span them.
+    const size = rng.int(4) === 0 ? rng.range(262_144, 1_200_000) : rng.range(1, 70_000);
+    const data = rng.bytes(size);
+    const r = full.submitFile(data);
+    const nodes = submissionFor(data).nodes;
+    const e = events.submit(nodes);
+    assert.equal(e.startPos, r.startPos);
+    let at = Number(e.startPos);
+    for (const n of nodes) {
+      const h = Number(n.height);
+      if (h > 10) bigNodes.push({ start: at, height: h });
+      at += 2 ** h;
+    }
+    ends.push(Number(full.length));
+  }
+  assert.equal(toHex(events.root()), toHex(full.root()));
+  // Sync: one zgs_getHashAtNodeIndex batch per event node above a load gives every load root under it.
+  for (const n of bigNodes)
+    for (let L = n.start / 1024; L < (n.start + 2 ** n.height) / 1024; L++) assert.ok(events.recordNode(10, L, full.nodeAt(10, L)));
+  const held = (L: number): boolean => L % 2 === 0; // shard 0 of 2
+  let proved = 0;
+  for (const F of ends) {
+    for (let L = 0; (L + 1) * 1024 <= F; L++) {
+      if (!held(L)) continue;
+      assert.deepEqual(events.proofAt(10, L, F).map(toHex), full.proofAt(10, L, F).map(toHex), `load ${L} at flow length ${F}`);
+      proved++;
+    }
+    // The held load holding F (partial then) is proven from its own raw data: only the levels above it come from the tree.
+    const B = Math.floor(F / 1024);
+    if (F % 1024 !== 0 && held(B)) {
+      assert.deepEqual(events.proofAt(10, B, F).map(toHex), full.proofAt(10, B, F).map(toHex), `boundary load ${B} at ${F}`);
+      proved++;
+    }
+  }
+  assert.ok(proved > 200, `proved ${proved}`);
+  assert.ok(bigNodes.length > 3 && ends.some((F) => F % 1024 !== 0), 'the flow has big nodes and boundaries inside loads');
+});
