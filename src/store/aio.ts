@@ -7,6 +7,7 @@
  * ZGMINER_AIO=0 turns it off (A/B measurements, or a kernel that refuses io_setup);
  * ZGMINER_AIO_ADDON=/path/zg_aio.node loads a build from elsewhere.
  */
+import { constants as osConstants } from 'node:os';
 import { loadNativeAddon } from '../nativeAddon.js';
 
 interface AioAddon {
@@ -156,8 +157,13 @@ export class AioRing {
   }
 }
 
-const ERRNO_NAMES: Record<number, string> = { 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 22: 'EINVAL', 61: 'ENODATA', 74: 'EBADMSG', 95: 'EOPNOTSUPP', 117: 'EUCLEAN' };
+/**
+ * Node's own errno names, so an AIO error carries the same `code` as a libuv read's; the first
+ * name wins where two share a number (EAGAIN, not EWOULDBLOCK).
+ */
+const ERRNO_NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(osConstants.errno)) if (!ERRNO_NAMES.has(n)) ERRNO_NAMES.set(n, name);
 
 function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `E${errno}`;
+  return ERRNO_NAMES.get(errno) ?? `E${errno}`;
 }

@@ -66,8 +66,11 @@ export interface LoadReaderOptions {
 
 export type ReadAt = (fd: number, buf: Uint8Array, position: number) => Promise<number>;
 
-/** Errors a read gets from a bad disk block or a corrupted file system, not from a misuse of the file. */
-export const MEDIA_ERRORS: ReadonlySet<string> = new Set(['EIO', 'EBADMSG', 'EUCLEAN', 'ENXIO', 'ENODATA']);
+/**
+ * Errors a read gets from a bad disk block or a corrupted file system, not from a misuse of the
+ * file (codes as Node names them: both read engines use its names, aio.ts errnoName).
+ */
+const MEDIA_ERRORS: ReadonlySet<string> = new Set(['EIO', 'EBADMSG', 'ENXIO', 'ENODATA']);
 
 export class LoadReader {
   readonly path: string;
@@ -310,7 +313,8 @@ function uninitialised(length: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, length);
 }
 
-function readAt(fd: number, buf: Uint8Array, position: number): Promise<number> {
+/** The default ReadAt: one positional read on libuv's pool. */
+export function readAt(fd: number, buf: Uint8Array, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
     read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n)));
   });
