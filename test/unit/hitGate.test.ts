@@ -77,6 +77,12 @@ test('the gate refuses each corrupted hit under its reason and passes the honest
   assert.equal((await gate.check(job, { ...good, sealOffset: 64 }))?.reason, 'seal_offset');
   const halfSealed = new HitGate({ ...store, sealedMask: () => 0n });
   assert.equal((await halfSealed.check(job, good))?.reason, 'not_sealed');
+  // A seal the disk cannot read (EIO): refused, and its load named for the store check.
+  const unreadable = new HitGate({ ...store, readSealedSeal: () => Promise.reject(Object.assign(new Error('sealed.bin: read failed (EIO)'), { code: 'EIO' })) });
+  const eio = await unreadable.check(job, good);
+  assert.equal(eio?.reason, 'store_error');
+  assert.equal(eio?.damagedLoad, (good.recallPosition - BigInt(SEAL_OFFSET) * 16n) / 1024n);
+  assert.match(eio?.detail ?? '', /cannot read the stored seal: .*EIO/);
 });
 
 test('a backend returning corrupted hits gets nothing submitted; each refusal is counted', { timeout: 30_000 }, async () => {

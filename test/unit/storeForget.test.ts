@@ -11,7 +11,7 @@ import { mkdtempSync, openSync, writeSync, closeSync, rmSync, writeFileSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SealedStore, type SealedStoreOptions } from '../../src/store/sealedStore.js';
-import { read as fsRead } from 'node:fs';
+import { readAt } from '../../src/store/loader.js';
 import { checkLoad, isDamaged, Scrubber } from '../../src/store/scrub.js';
 import { hashLoad } from '../../src/store/loadHash.js';
 import { TxIndex } from '../../src/sync/txIndex.js';
@@ -298,7 +298,7 @@ test('loader: a media error (EIO) on a mining read reports the load and reads ze
     const badFrom = 2 * BYTES_PER_LOAD + 7 * 4096;
     const sealedReadAt = (fd: number, buf: Uint8Array, position: number): Promise<number> => {
       if (broken && position < badFrom + 4096 && position + buf.length > badFrom) return Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
-      return new Promise((resolve, reject) => fsRead(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+      return readAt(fd, buf, position);
     };
     const { store } = await flowStore(dir, { direct: false, sealedReadAt });
     broken = true;
